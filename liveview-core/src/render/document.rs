@@ -1,0 +1,103 @@
+//! The client's side of §4.3 in Rust: a fragment store that applies patches and expands
+//! back to HTML. The test harness uses it to see exactly what a browser would be sent,
+//! and the property tests use it to prove `apply(diff(a, b), a) == b`.
+
+use rustc_hash::FxHashMap;
+
+use super::patch::{Change, Patch, PatchError};
+use super::token::{tokenize, TokenKind};
+
+/// What a client holds: each fragment's token list, references written as `<#key>`.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    fragments: FxHashMap<String, Vec<String>>,
+}
+
+impl Document {
+    /// An empty document, as a client has before its join reply.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies a patch; a patch that does not fit the document is refused whole,
+    /// leaving the document as it was.
+    pub fn apply(&mut self, patch: &Patch) -> Result<(), PatchError> {
+        let mut next = self.fragments.clone();
+        for (key, change) in &patch.entries {
+            match change {
+                Change::Whole(html) => {
+                    next.insert(key.clone(), wire_tokens(html));
+                }
+                Change::Removed => {
+                    next.remove(key);
+                }
+                Change::Ops(ops) => {
+                    let tokens = next.entry(key.clone()).or_default();
+                    for op in ops {
+                        let end = op.index.checked_add(op.delete);
+                        if end.is_none_or(|end| end > tokens.len()) {
+                            return Err(PatchError(format!(
+                                "op [{}, {}] out of range for fragment {key:?} of {} tokens",
+                                op.index,
+                                op.delete,
+                                tokens.len()
+                            )));
+                        }
+                        tokens.splice(op.index..op.index + op.delete, op.insert.iter().cloned());
+                    }
+                }
+            }
+        }
+        self.fragments = next;
+        Ok(())
+    }
+
+    /// The root fragment expanded to HTML.
+    pub fn html(&self) -> Result<String, PatchError> {
+        let mut out = String::new();
+        let mut path = Vec::new();
+        self.expand("", &mut out, &mut path)?;
+        Ok(out)
+    }
+
+    fn expand<'a>(
+        &'a self,
+        key: &'a str,
+        out: &mut String,
+        path: &mut Vec<&'a str>,
+    ) -> Result<(), PatchError> {
+        if path.contains(&key) {
+            return Err(PatchError(format!("fragment {key:?} contains itself")));
+        }
+        let tokens = self
+            .fragments
+            .get(key)
+            .ok_or_else(|| PatchError(format!("missing fragment {key:?}")))?;
+        path.push(key);
+        for token in tokens {
+            match reference(token) {
+                Some(child) => self.expand(child, out, path)?,
+                None => out.push_str(token),
+            }
+        }
+        path.pop();
+        Ok(())
+    }
+}
+
+/// The key a token refers to, if it is a reference.
+fn reference(token: &str) -> Option<&str> {
+    token.strip_prefix("<#")?.strip_suffix('>')
+}
+
+fn wire_tokens(html: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    tokenize(html, true, &mut tokens);
+    tokens
+        .iter()
+        .map(|t| {
+            debug_assert!(t.kind != TokenKind::Ref || t.text(html).ends_with('>'));
+            t.text(html).to_owned()
+        })
+        .collect()
+}

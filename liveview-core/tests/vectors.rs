@@ -1,0 +1,130 @@
+//! The shared protocol vectors in `tests/vectors/`: the Rust applier passes them here, the
+//! JS client passes the same files in `js-client/test/vectors.test.js`.
+//!
+//! The files are generated from the cases below; run with `UPDATE_VECTORS=1` after changing
+//! a case or the format, and commit the result. Without it, the test fails when the
+//! committed files differ from what the code produces.
+
+use std::path::PathBuf;
+
+use liveview_core::render::{diff, full, tokenize, Document, Patch, Rendered};
+use serde_json::{json, Value};
+
+const PATCH_CASES: &[(&str, &str, &str)] = &[
+    ("counter increment", "<h1>Counter: 0</h1><button phx-click=\"increment\">+</button>", "<h1>Counter: 1</h1><button phx-click=\"increment\">+</button>"),
+    ("text grows and shrinks", "<p>one two three</p>", "<p>one 2 three four</p>"),
+    ("attribute change", "<div class=\"a\">x</div>", "<div class=\"b\" hidden>x</div>"),
+    ("child fragment changes alone", "<ul id=\"list\"><li id=\"i1\">one</li><li id=\"i2\">two</li></ul>", "<ul id=\"list\"><li id=\"i1\">one</li><li id=\"i2\">TWO</li></ul>"),
+    ("child fragment added", "<ul id=\"list\"><li id=\"i1\">one</li></ul>", "<ul id=\"list\"><li id=\"i1\">one</li><li id=\"i2\">two</li></ul>"),
+    ("child fragment removed", "<ul id=\"list\"><li id=\"i1\">one</li><li id=\"i2\">two</li></ul>", "<ul id=\"list\"><li id=\"i2\">two</li></ul>"),
+    ("children reordered", "<ul id=\"l\"><li id=\"a\">a</li><li id=\"b\">b</li><li id=\"c\">c</li></ul>", "<ul id=\"l\"><li id=\"c\">c</li><li id=\"a\">a</li><li id=\"b\">b</li></ul>"),
+    ("nested ids three deep", "<div id=\"o\"><div id=\"m\"><span id=\"i\">1</span></div></div>", "<div id=\"o\"><div id=\"m\"><span id=\"i\">2</span> more</div></div>"),
+    ("child moves to another parent", "<div id=\"p1\"><b id=\"c\">c</b></div><div id=\"p2\"></div>", "<div id=\"p1\"></div><div id=\"p2\"><b id=\"c\">c</b></div>"),
+    ("unicode and entities", "<p>caf\u{e9} &amp; cr\u{e8}me \u{1f600}</p>", "<p>caf\u{e9} &lt;b&gt; cr\u{e8}me br\u{fb}l\u{e9}e \u{1f600}</p>"),
+    ("void elements and inputs", "<form id=\"f\"><input id=\"q\" name=\"q\" value=\"a\"><br><img src=\"x.png\" alt=\"\"></form>", "<form id=\"f\"><input id=\"q\" name=\"q\" value=\"ab\"><br><hr><img src=\"x.png\" alt=\"\"></form>"),
+    ("quotes in attributes", "<a title='say \"hi\"' data-x=\"it's\">l</a>", "<a title='say \"bye\"' data-x=\"it's > 1\">l</a>"),
+    ("script and style stay whole", "<style>p > a { color: red }</style><script>if (a < b) go()</script>", "<style>p > a { color: blue }</style><script>if (a < b) stop()</script>"),
+    ("comments", "<!-- a --><p>x</p>", "<!-- b --><p>x</p><!-- c -->"),
+    ("literal reference mark in text is escaped", "<p>1</p>", "<p>a <#b> c</p>"),
+    ("empty to content", "", "<main id=\"m\"><h1>Hi</h1></main>"),
+    ("content to empty", "<main id=\"m\"><h1>Hi</h1></main>", ""),
+    ("whitespace and newlines", "<pre>a\n  b\tc</pre>", "<pre>a\n  b\n\tc  </pre>"),
+    ("table row changed", "<table><tbody id=\"rows\"><tr id=\"r1\"><td>1</td><td>a</td></tr><tr id=\"r2\"><td>2</td><td>b</td></tr></tbody></table>", "<table><tbody id=\"rows\"><tr id=\"r1\"><td>1</td><td>a</td></tr><tr id=\"r2\"><td>2</td><td>B!</td></tr></tbody></table>"),
+    ("focused input value in a changing list", "<form phx-change=\"s\"><input id=\"query\" name=\"query\" value=\"ab\"></form><ul id=\"results\"><li>ab</li></ul>", "<form phx-change=\"s\"><input id=\"query\" name=\"query\" value=\"abc\"></form><ul id=\"results\"><li>abc</li><li>abcd</li></ul>"),
+];
+
+const TOKEN_CASES: &[(&str, &str, bool)] = &[
+    ("words", "<h1>Counter: 10</h1>", false),
+    ("leading whitespace", "  a b ", false),
+    ("quoted angle brackets", "<a title=\"x>y\" data-q='>'>t</a>", false),
+    ("raw text elements", "<script>if (a < b) { x() }</SCRIPT><textarea>a <b></textarea><title>t</title>", false),
+    ("empty raw text", "<style></style>", false),
+    ("lone angle bracket", "a < b <3", false),
+    ("reference in rendered html is text", "a<#x>b", false),
+    ("reference in wire string", "<ul id=\"l\"><#a><#b></ul>", true),
+    ("comment and doctype", "<!doctype html><!-- c -->x<?pi?>", false),
+    ("unterminated comment", "x<!-- open", false),
+    ("unterminated tag", "<div class=\"open", false),
+    ("unterminated script", "<script>never closed", false),
+    ("end tag forms", "</div></ x>< /y>", false),
+    ("unicode", "caf\u{e9}\u{a0}cr\u{e8}me \u{1f600}!", false),
+    ("control whitespace", "a\tb\nc\x0cd\re", false),
+];
+
+fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn patch_vectors() -> Value {
+    let cases = PATCH_CASES.iter().map(|(name, old, new)| {
+        let old = Rendered::new(old.to_string());
+        let new = Rendered::new(new.to_string());
+        json!({
+            "name": name,
+            "old": old.html(),
+            "new": new.html(),
+            "join": to_value(&full(&old)),
+            "patch": to_value(&diff(&old, &new)),
+        })
+    });
+    Value::Array(cases.collect())
+}
+
+fn token_vectors() -> Value {
+    let cases = TOKEN_CASES.iter().map(|(name, input, wire)| {
+        let mut tokens = Vec::new();
+        tokenize(input, *wire, &mut tokens);
+        let texts: Vec<&str> = tokens.iter().map(|t| t.text(input)).collect();
+        json!({ "name": name, "input": input, "wire": wire, "tokens": texts })
+    });
+    Value::Array(cases.collect())
+}
+
+fn to_value(patch: &Patch) -> Value {
+    serde_json::from_str(&patch.to_json()).expect("patches encode to valid JSON")
+}
+
+fn check_file(name: &str, expected: &Value) {
+    let path = vectors_dir().join(name);
+    let text = serde_json::to_string_pretty(expected).unwrap() + "\n";
+    if std::env::var_os("UPDATE_VECTORS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} is out of date: run `UPDATE_VECTORS=1 cargo test -p liveview-core --test vectors`",
+        path.display()
+    );
+}
+
+#[test]
+fn committed_vectors_match_the_code() {
+    check_file("patches.json", &patch_vectors());
+    check_file("tokens.json", &token_vectors());
+}
+
+#[test]
+fn the_rust_applier_passes_every_patch_vector() {
+    let text = std::fs::read_to_string(vectors_dir().join("patches.json")).unwrap();
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(cases.len(), PATCH_CASES.len());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut doc = Document::new();
+        doc.apply(&Patch::from_json(&case["join"]).unwrap()).unwrap();
+        assert_eq!(doc.html().unwrap(), case["old"].as_str().unwrap(), "{name}: join");
+        doc.apply(&Patch::from_json(&case["patch"]).unwrap()).unwrap();
+        assert_eq!(doc.html().unwrap(), case["new"].as_str().unwrap(), "{name}: patch");
+    }
+}
+
+#[test]
+fn tokens_concatenate_back_to_their_input() {
+    for (name, input, wire) in TOKEN_CASES {
+        let mut tokens = Vec::new();
+        tokenize(input, *wire, &mut tokens);
+        let joined: String = tokens.iter().map(|t| t.text(input)).collect();
+        assert_eq!(&joined, input, "{name}");
+    }
+}
