@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
-use similar::{Algorithm, DiffTag};
+use similar::algorithms::{myers, DiffHook};
 
 use super::fragment::{Fragment, Rendered};
 use super::patch::{json_str_len, write_ops, Change, Op, Patch};
@@ -98,23 +98,14 @@ fn comparable<'a>(rendered: &'a Rendered, fragment: &Fragment) -> Vec<Comparable
 fn changed(old: &Rendered, previous: &Fragment, new: &Rendered, fragment: &Fragment) -> Change {
     let a = comparable(old, previous);
     let b = comparable(new, fragment);
+    let mut splices = Splices {
+        new: &b,
+        ops: Vec::new(),
+        shift: 0,
+    };
     let deadline = Instant::now() + DIFF_DEADLINE;
-    let diff_ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
-
-    let mut ops = Vec::new();
-    for diff_op in &diff_ops {
-        let (tag, old_range, new_range) = diff_op.as_tag_tuple();
-        if tag == DiffTag::Equal {
-            continue;
-        }
-        // Splices apply in order, so everything before this one already matches `new`:
-        // its position in the client's list is its position in the new list.
-        ops.push(Op {
-            index: new_range.start,
-            delete: old_range.len(),
-            insert: b[new_range].iter().map(|&t| wire_token(t)).collect(),
-        });
-    }
+    let Ok(()) = myers::diff_deadline(&mut splices, &a, 0..a.len(), &b, 0..b.len(), Some(deadline));
+    let ops = splices.ops;
 
     let whole = whole(new, fragment);
     let mut encoded = String::new();
@@ -123,6 +114,49 @@ fn changed(old: &Rendered, previous: &Fragment, new: &Rendered, fragment: &Fragm
         Change::Ops(ops)
     } else {
         Change::Whole(whole)
+    }
+}
+
+/// Turns Myers' edit script, which arrives in sequence order, into splices.
+struct Splices<'a, 'b> {
+    new: &'a [Comparable<'b>],
+    ops: Vec<Op>,
+    /// Tokens added minus tokens removed by the splices so far: an old token's position
+    /// in the client's list is its old index plus this.
+    shift: isize,
+}
+
+impl Splices<'_, '_> {
+    fn splice(&mut self, old_index: usize, delete: usize, insert: &[Comparable<'_>]) {
+        let index = (old_index as isize + self.shift) as usize;
+        self.shift += insert.len() as isize - delete as isize;
+        let insert = insert.iter().map(|&t| wire_token(t));
+        // A splice that starts where the previous one's insertion ends joins it.
+        match self.ops.last_mut() {
+            Some(last) if last.index + last.insert.len() == index => {
+                last.delete += delete;
+                last.insert.extend(insert);
+            }
+            _ => self.ops.push(Op {
+                index,
+                delete,
+                insert: insert.collect(),
+            }),
+        }
+    }
+}
+
+impl DiffHook for Splices<'_, '_> {
+    type Error = std::convert::Infallible;
+
+    fn delete(&mut self, old_index: usize, old_len: usize, _: usize) -> Result<(), Self::Error> {
+        self.splice(old_index, old_len, &[]);
+        Ok(())
+    }
+
+    fn insert(&mut self, old_index: usize, new_index: usize, new_len: usize) -> Result<(), Self::Error> {
+        self.splice(old_index, 0, &self.new[new_index..new_index + new_len]);
+        Ok(())
     }
 }
 

@@ -121,7 +121,10 @@ fn split(html: &str, tokens: &[Token]) -> Vec<Fragment> {
                 .any(|v| v.eq_ignore_ascii_case(&b[name.0..name.1]))
                 || text.ends_with(b"/>");
             let id = id_value(text).map(|(s, e)| (start + s, start + e));
-            let new_fragment = id.filter(|&(s, e)| seen.insert(&html[s..e]));
+            // A key must fit in `<#key>`; maud escapes `<` and `>`, hand-written markup may not.
+            let new_fragment = id.filter(|&(s, e)| {
+                !b[s..e].iter().any(|&c| c == b'<' || c == b'>') && seen.insert(&html[s..e])
+            });
             if let Some((s, e)) = new_fragment {
                 let child = fragments.len();
                 fragments[current].tokens.push(Token {

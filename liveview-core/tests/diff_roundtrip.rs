@@ -1,0 +1,116 @@
+//! `apply(diff(a, b), a) == b` for generated HTML: the property the whole render pipeline
+//! rests on. Documents mix unicode, entities, void elements, quoted attributes, nested and
+//! duplicate ids, script content, and (by splicing) plainly malformed markup.
+
+use liveview_core::render::{diff, full, Document, Rendered};
+use proptest::prelude::*;
+
+fn text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("word".to_string()),
+            Just(" ".to_string()),
+            Just("\n\t".to_string()),
+            Just("&amp;".to_string()),
+            Just("&lt;b&gt;".to_string()),
+            Just("caf\u{e9}".to_string()),
+            Just("\u{1f600}".to_string()),
+            Just("a<#b>".to_string()),
+            Just("<3".to_string()),
+            "[a-z0-9]{1,6}",
+        ],
+        0..6,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn attributes() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just(r#" class="x y""#.to_string()),
+            Just(r#" title='say "hi"'"#.to_string()),
+            Just(r#" data-v="a>b""#.to_string()),
+            Just(" hidden".to_string()),
+            Just(" value=bare".to_string()),
+        ],
+        0..3,
+    )
+    .prop_map(|a| a.concat())
+}
+
+fn id() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(String::new()),
+        2 => "[a-e]".prop_map(|k| format!(r#" id="{k}""#)),
+    ]
+}
+
+fn node() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        text(),
+        (prop_oneof![Just("br"), Just("input"), Just("img")], id(), attributes())
+            .prop_map(|(tag, id, attrs)| format!("<{tag}{id}{attrs}>")),
+        text().prop_map(|t| format!("<script>if (a < b) {{ {t} }}</script>")),
+        Just("<!-- note -->".to_string()),
+    ];
+    leaf.prop_recursive(4, 40, 5, |inner| {
+        (
+            prop_oneof![Just("div"), Just("p"), Just("ul"), Just("li"), Just("span")],
+            id(),
+            attributes(),
+            prop::collection::vec(inner, 0..5),
+        )
+            .prop_map(|(tag, id, attrs, children)| {
+                format!("<{tag}{id}{attrs}>{}</{tag}>", children.concat())
+            })
+    })
+}
+
+fn document() -> impl Strategy<Value = String> {
+    prop::collection::vec(node(), 0..5).prop_map(|n| n.concat())
+}
+
+/// A document and an edited copy: independent, or a splice at arbitrary char boundaries
+/// (which produces unbalanced tags and cut attributes).
+fn pair() -> impl Strategy<Value = (String, String)> {
+    prop_oneof![
+        (document(), document()),
+        (document(), document(), any::<prop::sample::Index>(), any::<prop::sample::Index>())
+            .prop_map(|(a, insert, i, j)| {
+                let bounds: Vec<usize> = a.char_indices().map(|(p, _)| p).chain([a.len()]).collect();
+                let (x, y) = (i.get(&bounds), j.get(&bounds));
+                let (from, to) = (*x.min(y), *x.max(y));
+                let b = format!("{}{}{}", &a[..from], insert, &a[to..]);
+                (a, b)
+            }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn applying_the_diff_to_the_old_render_gives_the_new_one((a, b) in pair()) {
+        let old = Rendered::new(a);
+        let new = Rendered::new(b);
+        let mut client = Document::new();
+        client.apply(&full(&old)).unwrap();
+        prop_assert_eq!(client.html().unwrap(), old.html());
+        client.apply(&diff(&old, &new)).unwrap();
+        prop_assert_eq!(client.html().unwrap(), new.html());
+    }
+
+    #[test]
+    fn rendering_keeps_html_without_reference_marks_byte_for_byte(a in document()) {
+        let rendered = Rendered::new(a.clone());
+        if !a.contains("<#") {
+            prop_assert_eq!(rendered.html(), a);
+        }
+    }
+
+    #[test]
+    fn a_diff_against_itself_is_empty(a in document()) {
+        let r = Rendered::new(a);
+        prop_assert!(diff(&r, &r.clone()).is_empty());
+    }
+}
