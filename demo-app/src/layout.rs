@@ -1,0 +1,35 @@
+//! The page shell: nav bar, styles, and the connection-state banner.
+
+use liveview_core::maud::{html, Markup, PreEscaped, DOCTYPE};
+use liveview_core::Page;
+
+/// The screens in the nav bar, in order.
+const SCREENS: &[(&str, &str)] = &[("/counter", "Counter")];
+
+const STYLE: &str = include_str!("style.css");
+
+/// Wraps every view: nav bar, styles, and a banner shown while the socket reconnects.
+pub fn layout(page: Page<'_>) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (page.title) " · LiveView for Rust" }
+                style { (PreEscaped(STYLE)) }
+                (page.head)
+            }
+            body {
+                nav class="topbar" {
+                    a class="brand" href="/" { "⚡ LiveView for Rust" }
+                    @for (href, label) in SCREENS {
+                        a href=(href) { (label) }
+                    }
+                }
+                div class="reconnecting" role="status" { "Connection lost, reconnecting…" }
+                main { (page.body) }
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! axum integration: one `Live` serves views at routes, their sockets, and the client.
+
+use std::any::type_name;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{RawPathParams, WebSocketUpgrade};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, MethodRouter};
+use axum::Router;
+use maud::{html, PreEscaped};
+
+use crate::layout::{default_layout, script_tag, Layout, Page};
+use crate::process::{self, guarded, render_root, url_params};
+use crate::session::Signer;
+use crate::socket::Navigation;
+use crate::{client, LiveConfig, LiveView, Mailbox, Params, Session, Socket};
+
+/// Serves live views: build one at startup, then mount views at routes with
+/// [`view`](Self::view) and merge [`client_routes`](Self::client_routes) once.
+///
+/// A view's route answers `GET` with the full page (usable without JavaScript) and, on the
+/// same path, the websocket the client opens to make it live.
+///
+/// ```
+/// # use liveview_core::{maud::{html, Markup}, LiveView, Params, Result, Session, Socket};
+/// # struct Counter;
+/// # impl LiveView for Counter {
+/// #     type Event = ();
+/// #     type Info = ();
+/// #     async fn mount(_: Params, _: &Session, _: &mut Socket<Self>) -> Result<Self> { Ok(Counter) }
+/// #     async fn handle_event(&mut self, _: (), _: &mut Socket<Self>) -> Result<()> { Ok(()) }
+/// #     fn render(&self) -> Markup { html! { "hi" } }
+/// # }
+/// use axum::Router;
+/// use liveview_core::{Live, LiveConfig};
+///
+/// let live = Live::new(LiveConfig::from_env());
+/// let app: Router = Router::new()
+///     .route("/counter", live.view::<Counter>())
+///     .merge(live.client_routes());
+/// ```
+///
+/// `S` is the router's state type (`()` unless the app uses `Router::with_state`).
+pub struct Live<S = ()> {
+    inner: Arc<Inner>,
+    state: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for Live<S> {
+    fn clone(&self) -> Self {
+        Live {
+            inner: self.inner.clone(),
+            state: PhantomData,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Inner {
+    pub(crate) config: LiveConfig,
+    pub(crate) signer: Signer,
+    layout: Arc<Layout>,
+    session: Arc<dyn Fn(&Parts) -> Session + Send + Sync>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Live<S> {
+    /// A `Live` with the default layout and an empty session.
+    pub fn new(config: LiveConfig) -> Self {
+        let key = config.secret_key.clone().unwrap_or_else(|| {
+            tracing::warn!(
+                "no LIVEVIEW_SECRET set: signing session tokens with a random key \
+                 (fine for development; pages reload after a server restart)"
+            );
+            rand::random::<[u8; 32]>().to_vec()
+        });
+        let signer = Signer::new(key, config.token_max_age);
+        Live {
+            inner: Arc::new(Inner {
+                config,
+                signer,
+                layout: Arc::new(default_layout),
+                session: Arc::new(|_| Session::default()),
+            }),
+            state: PhantomData,
+        }
+    }
+
+    /// Uses `layout` to build the page around every view.
+    pub fn with_layout(self, layout: impl Fn(Page<'_>) -> maud::Markup + Send + Sync + 'static) -> Self {
+        self.change(|inner| inner.layout = Arc::new(layout))
+    }
+
+    /// Builds each page's [`Session`] from its request (cookies, headers); the session is
+    /// signed into the page and handed to `mount` both times.
+    pub fn with_session(self, session: impl Fn(&Parts) -> Session + Send + Sync + 'static) -> Self {
+        self.change(|inner| inner.session = Arc::new(session))
+    }
+
+    fn change(self, f: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = (*self.inner).clone();
+        f(&mut inner);
+        Live {
+            inner: Arc::new(inner),
+            state: PhantomData,
+        }
+    }
+
+    /// The route handler for view `V`: the page on `GET`, the socket on upgrade.
+    pub fn view<V: LiveView>(&self) -> MethodRouter<S> {
+        let inner = self.inner.clone();
+        get(
+            move |upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+                  path: Result<RawPathParams, RawPathParamsRejection>,
+                  parts: Parts| async move {
+                let mut path_params = Params::default();
+                for (name, value) in path.iter().flat_map(|p| p.iter()) {
+                    path_params.insert(name, value);
+                }
+                match upgrade {
+                    Ok(upgrade) => socket::<V>(inner, upgrade, &parts, path_params),
+                    Err(_) => page::<V>(&inner, &parts, &path_params).await,
+                }
+            },
+        )
+    }
+
+    /// The route that serves the client bundle at [`client_path`](Self::client_path).
+    pub fn client_routes(&self) -> Router<S> {
+        Router::new().route(self.client_path(), get(client::serve))
+    }
+
+    /// Where the client bundle is served: `/live/liveview-<hash>.js`.
+    pub fn client_path(&self) -> &'static str {
+        client::PATH.as_str()
+    }
+}
+
+/// The dead render: mount disconnected, render, wrap in the layout with a signed token.
+async fn page<V: LiveView>(inner: &Inner, parts: &Parts, path_params: &Params) -> Response {
+    let params = url_params(path_params, &parts.uri);
+    let session = (inner.session)(parts);
+    let mut socket = Socket::<V>::new(false, Mailbox::new(None));
+    let rendered = async {
+        let mut view = guarded(V::mount(params.clone(), &session, &mut socket)).await?;
+        guarded(view.handle_params(params, &parts.uri, &mut socket)).await?;
+        Ok::<_, String>(view)
+    }
+    .await;
+    let view = match rendered {
+        Ok(view) => view,
+        Err(reason) => {
+            tracing::error!(%reason, view = type_name::<V>(), "dead render failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response();
+        }
+    };
+    match socket.navigation.take() {
+        Some(Navigation::Navigate(url) | Navigation::Redirect(url)) => {
+            return Redirect::to(&url).into_response()
+        }
+        Some(Navigation::Patch { .. }) | None => {}
+    }
+    let token = inner.signer.sign(type_name::<V>(), &session);
+    let title = view.title().unwrap_or_default();
+    let page = Page {
+        title: &title,
+        head: script_tag(client::PATH.as_str()),
+        body: html! {
+            div id="phx-root" data-phx-main data-phx-session=(token) {
+                (PreEscaped(render_root(&view, &socket)))
+            }
+        },
+    };
+    Html((inner.layout)(page).into_string()).into_response()
+}
+
+/// Accepts the websocket after the origin check; the process takes it from there.
+fn socket<V: LiveView>(
+    inner: Arc<Inner>,
+    upgrade: WebSocketUpgrade,
+    parts: &Parts,
+    path_params: Params,
+) -> Response {
+    if let Err(reason) = check_origin(&inner.config.allowed_origins, parts) {
+        tracing::warn!(%reason, "websocket refused");
+        return (StatusCode::FORBIDDEN, reason).into_response();
+    }
+    // The transport's own limit is a backstop; frames between the configured limit and
+    // this one get a clear error frame from the process.
+    upgrade
+        .max_message_size(inner.config.max_frame_bytes.saturating_mul(4))
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .on_upgrade(move |ws| process::run::<V>(ws, inner, path_params))
+}
+
+/// Browsers always send `Origin` on websockets; it must name this host or an allowed
+/// origin, which stops other sites from driving a user's views (CSWSH). Non-browser
+/// clients that send none are let through: they cannot carry a victim's cookies.
+fn check_origin(allowed: &[String], parts: &Parts) -> Result<(), String> {
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let same_host = origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| !host.is_empty() && authority == host);
+    if same_host || allowed.iter().any(|a| a == origin) {
+        Ok(())
+    } else {
+        Err(format!("origin {origin:?} is not allowed"))
+    }
+}
