@@ -75,7 +75,9 @@ pub use session::{Session, TokenError};
 pub use socket::Socket;
 pub use view::LiveView;
 
-/// Re-exported so views and the framework agree on one `maud`.
+/// The `maud` the framework renders with. Its `html!` macro expands to paths under
+/// `::maud`, so an app that writes templates also lists `maud` in its own `Cargo.toml`
+/// (same version); this re-export names the types (`Markup`) without that.
 pub use maud;
 
 #[doc(hidden)]

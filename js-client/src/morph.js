@@ -1,0 +1,171 @@
+// Putting a diff on the page (protocol §4.4): which fragments to morph, the morphdom
+// wrapper with its keep-rules, and the post-pass for skipped children that moved.
+
+import morphdom from 'morphdom';
+import { SKIP } from './fragments.js';
+
+const FORM_CONTROLS = ['INPUT', 'TEXTAREA', 'SELECT'];
+
+/** Parses HTML in a <template>, so any element (a `<tr>`, a `<li>`) parses in place. */
+export function parseHTML(doc, html) {
+  const t = doc.createElement('template');
+  t.innerHTML = html;
+  return t.content;
+}
+
+/** The element with this id inside `root` (or `root` itself), duplicates outside ignored. */
+export function findById(root, id) {
+  if (root.id === id) return root;
+  const doc = root.ownerDocument;
+  const hit = root.isConnected && doc.getElementById(id);
+  if (hit && root.contains(hit)) return hit;
+  for (const el of root.querySelectorAll('[id]')) if (el.id === id) return el;
+  return null;
+}
+
+// Copies attributes from `to` onto `from`, removing the ones `to` lacks; `keep(name)`
+// limits which names are touched.
+function mergeAttrs(from, to, keep) {
+  for (const { name, value } of Array.from(to.attributes)) {
+    if (keep(name) && from.getAttribute(name) !== value) from.setAttribute(name, value);
+  }
+  for (const { name } of Array.from(from.attributes)) {
+    if (keep(name) && !to.hasAttribute(name)) from.removeAttribute(name);
+  }
+}
+
+/**
+ * Applies the changed fragments of a diff (already in `store`) to the DOM under
+ * `container`. Options: `join` (stream containers are reset, not merged), `beforeUpdate`
+ * (from, to) called before an element is updated (used to carry loading states over).
+ */
+export function applyToDom(container, store, changed, options = {}) {
+  const doc = container.ownerDocument;
+  const ctx = { doc, join: !!options.join, beforeUpdate: options.beforeUpdate, pool: [] };
+  ctx.morph = (from, to, childrenOnly) => morphdom(from, to, morphOptions(ctx, childrenOnly));
+
+  let targets;
+  if (changed.has('')) targets = [''];
+  else {
+    targets = [];
+    for (const key of changed) {
+      const parent = store.parent(key);
+      if (parent !== undefined && !changed.has(parent) && store.reachable(key)) targets.push(key);
+    }
+  }
+  let lost = false;
+  for (const key of targets) {
+    if (key === '') {
+      morphRoot(ctx, container, store.html('', changed));
+      continue;
+    }
+    const to = parseHTML(doc, store.html(key, changed)).firstElementChild;
+    const from = to && (findById(container, to.id) || fromPool(ctx, to.id));
+    if (!from) {
+      lost = true;
+      break;
+    }
+    ctx.morph(from, to, false);
+  }
+  if (lost) {
+    // The page does not have an element the diff names: rebuild from the full HTML.
+    morphRoot(ctx, container, store.html(''));
+  }
+  resolvePlaceholders(ctx, container, store);
+}
+
+function morphRoot(ctx, container, html) {
+  const to = ctx.doc.createElement('div');
+  to.appendChild(parseHTML(ctx.doc, html));
+  ctx.morph(container, to, true);
+}
+
+function fromPool(ctx, id) {
+  for (const node of ctx.pool) {
+    if (node.nodeType !== 1 || node.isConnected) continue;
+    const hit = findById(node, id);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+// A placeholder left after the morph is an unchanged child that moved to a new parent:
+// put back the element that was discarded from its old place, or build it afresh.
+function resolvePlaceholders(ctx, container, store) {
+  for (const ph of Array.from(container.querySelectorAll(`[${SKIP}]`))) {
+    if (!ph.isConnected || !ph.hasAttribute(SKIP)) continue;
+    const kept = ph.id && fromPool(ctx, ph.id);
+    if (kept && !kept.hasAttribute(SKIP)) {
+      ph.replaceWith(kept);
+    } else {
+      ph.replaceWith(parseHTML(ctx.doc, store.html(ph.getAttribute(SKIP))));
+    }
+  }
+}
+
+function morphOptions(ctx, childrenOnly) {
+  return {
+    childrenOnly,
+    onBeforeElUpdated(from, to) {
+      if (to.hasAttribute(SKIP)) return false;
+      if (ctx.beforeUpdate) ctx.beforeUpdate(from, to);
+      if (from.getAttribute('phx-update') === 'ignore') {
+        mergeAttrs(from, to, (name) => name.startsWith('data-'));
+        return false;
+      }
+      if (from === ctx.doc.activeElement && FORM_CONTROLS.includes(from.tagName)) {
+        if (from.tagName === 'SELECT') {
+          // Let the options update, but keep what the user has selected.
+          const picked = new Set(Array.from(from.selectedOptions, (o) => o.value));
+          for (const o of to.querySelectorAll('option')) o.toggleAttribute('selected', picked.has(o.value));
+          return true;
+        }
+        mergeAttrs(from, to, (name) => name !== 'value');
+        return false;
+      }
+      return true;
+    },
+    onBeforeElChildrenUpdated(from, to) {
+      if (!ctx.join && from.getAttribute('phx-update') === 'stream') {
+        mergeStream(ctx, from, to);
+        return false;
+      }
+      return true;
+    },
+    onNodeDiscarded(node) {
+      ctx.pool.push(node);
+    },
+  };
+}
+
+const intAttr = (el, name, dflt) => {
+  const n = parseInt(el.getAttribute(name), 10);
+  return Number.isNaN(n) ? dflt : n;
+};
+
+// A phx-update="stream" container keeps the children the new HTML does not mention.
+// A mentioned child that exists is updated in place; a new one is inserted at
+// data-phx-stream-at (0 = first, n = before the n-th child, -1 or absent = last); one
+// marked data-phx-stream-delete is removed. The container's data-phx-stream-reset drops
+// the children not mentioned, data-phx-stream-limit keeps the first n (or last -n).
+function mergeStream(ctx, from, to) {
+  const incoming = Array.from(to.children);
+  if (to.hasAttribute('data-phx-stream-reset')) {
+    const ids = new Set(incoming.map((c) => c.id));
+    for (const c of Array.from(from.children)) if (!c.id || !ids.has(c.id)) c.remove();
+  }
+  for (const child of incoming) {
+    const existing = child.id ? Array.from(from.children).find((c) => c.id === child.id) : null;
+    if (child.hasAttribute('data-phx-stream-delete')) {
+      if (existing) existing.remove();
+    } else if (existing) {
+      if (!child.hasAttribute(SKIP)) ctx.morph(existing, child, false);
+    } else {
+      const at = intAttr(child, 'data-phx-stream-at', -1);
+      from.insertBefore(child, at >= 0 ? from.children[at] || null : null);
+    }
+  }
+  const limit = intAttr(to, 'data-phx-stream-limit', 0);
+  if (limit > 0) while (from.children.length > limit) from.lastElementChild.remove();
+  if (limit < 0) while (from.children.length > -limit) from.firstElementChild.remove();
+}

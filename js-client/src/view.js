@@ -1,0 +1,201 @@
+// The live view bound to the `[data-phx-main]` container: joins over the socket, applies
+// replies and pushed updates to the page, sends events from the bindings, and shows the
+// connection state (protocol §3, §4.4, §8).
+
+import { FragmentStore } from './fragments.js';
+import { applyToDom } from './morph.js';
+import { Socket } from './socket.js';
+import { Loading } from './loading.js';
+import { Rate } from './rate.js';
+import { bind } from './bindings.js';
+import { applyMeta } from './meta.js';
+
+export const STATES = ['phx-loading', 'phx-connected', 'phx-error'];
+export const RELOAD_KEY = 'phx:reload-at';
+export const RELOAD_GUARD_MS = 10000;
+
+export class LiveView {
+  /**
+   * @param {Element} container the `[data-phx-main]` element
+   * @param {object} [opts] injectables: WebSocket, timers, random, now, storage, reload
+   */
+  constructor(container, opts = {}) {
+    this.container = container;
+    this.doc = container.ownerDocument;
+    const win = (this.win = opts.window || this.doc.defaultView);
+    this.timers = opts.timers || win;
+    this.now = opts.now || Date.now;
+    this.reload = opts.reload || (() => win.location.reload());
+    this.storage = opts.storage !== undefined ? opts.storage : sessionStorageOf(win);
+    this.store = new FragmentStore();
+    this.loading = new Loading();
+    this.rate = new Rate(this.timers);
+    this.joined = false;
+    this.unbind = null;
+    this.socket = new Socket({
+      url: () => this.socketUrl(),
+      WebSocket: opts.WebSocket || win.WebSocket,
+      timers: this.timers,
+      random: opts.random,
+      onOpen: () => this.join(),
+      onPush: (diff, meta, ref) => {
+        if (this.joined) this.update(diff, meta, ref);
+      },
+      onClose: () => this.lost(),
+    });
+  }
+
+  /** Same path as the page, ws/wss by the page's scheme; the join carries the full URL. */
+  socketUrl() {
+    const l = this.win.location;
+    return `${l.protocol === 'https:' ? 'wss' : 'ws'}://${l.host}${l.pathname}?vsn=1`;
+  }
+
+  connect() {
+    this.setState('phx-loading');
+    if (!this.unbind) this.unbind = bind(this);
+    this.socket.connect();
+  }
+
+  disconnect() {
+    this.socket.stop();
+    this.rate.clear();
+    if (this.unbind) this.unbind();
+    this.unbind = null;
+    this.joined = false;
+  }
+
+  setState(cls) {
+    for (const s of STATES) if (s !== cls) this.container.classList.remove(s);
+    this.container.classList.add(cls);
+  }
+
+  join() {
+    this.joined = false;
+    this.setState('phx-loading');
+    const session = this.container.getAttribute('data-phx-session');
+    this.socket.send(['join', { session, url: this.win.location.href }], (diff, meta) => this.onJoin(diff, meta));
+  }
+
+  onJoin(diff, meta) {
+    if (meta.fatal) return this.fatal(meta);
+    try {
+      if (!diff || typeof diff !== 'object' || Array.isArray(diff) || typeof diff[''] !== 'string') {
+        throw new Error(meta.error || 'join reply without a root fragment');
+      }
+      // The join reply is the whole view: forget what we had, rebuild, morph the root.
+      this.store.reset();
+      const changed = this.store.apply(diff);
+      applyToDom(this.container, this.store, changed, { join: true, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
+    } catch (err) {
+      console.warn(`[liveview] join failed: ${err.message}`);
+      this.socket.restart();
+      return;
+    }
+    this.joined = true;
+    this.setState('phx-connected');
+    this.socket.resetBackoff();
+    this.lastUrl = this.win.location.href;
+    applyMeta(meta, { win: this.win, container: this.container, ref: 0 });
+  }
+
+  /** A reply or pushed update: apply the diff, then act on meta. */
+  update(diff, meta, ref) {
+    if (meta.fatal) return this.fatal(meta);
+    if (diff && typeof diff === 'object') {
+      try {
+        const changed = this.store.apply(diff);
+        applyToDom(this.container, this.store, changed, { beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
+      } catch (err) {
+        // Our fragments no longer match the server's: start again from a fresh join.
+        console.warn(`[liveview] could not apply diff, rejoining: ${err.message}`);
+        this.socket.restart();
+        return;
+      }
+    }
+    applyMeta(meta, { win: this.win, container: this.container, ref });
+    if (typeof meta.patch === 'string') this.lastUrl = this.win.location.href;
+  }
+
+  fatal(meta) {
+    console.warn(`[liveview] view stopped: ${meta.fatal}`);
+    this.joined = false;
+    this.setState('phx-error');
+    if (meta.reload === true) {
+      this.socket.stop();
+      this.reloadGuarded();
+    } else {
+      this.socket.restart(); // rejoin with a fresh mount, after the backoff delay
+    }
+  }
+
+  // Reloads the page, at most once per RELOAD_GUARD_MS (remembered across reloads).
+  reloadGuarded() {
+    const now = this.now();
+    let last = 0;
+    try {
+      last = Number(this.storage && this.storage.getItem(RELOAD_KEY)) || 0;
+    } catch (err) {
+      /* storage unavailable */
+    }
+    const wait = last + RELOAD_GUARD_MS - now;
+    if (wait > 0 && last <= now) {
+      this.timers.setTimeout(() => this.reloadGuarded(), wait);
+      return;
+    }
+    try {
+      if (this.storage) this.storage.setItem(RELOAD_KEY, String(now));
+    } catch (err) {
+      /* storage unavailable */
+    }
+    this.reload();
+  }
+
+  lost() {
+    this.joined = false;
+    this.setState('phx-error');
+    this.loading.releaseAll();
+  }
+
+  /**
+   * Sends an event from a binding of kind `type` on `el`; `el` shows `phx-<type>-loading`
+   * (and `disableWith` elements are disabled) until the reply. Returns the ref, 0 if not sent.
+   */
+  pushEvent(type, el, name, value, disableWith = []) {
+    if (!this.joined) return 0;
+    const ref = this.socket.send(['event', name, value], (diff, meta) => {
+      this.loading.release(ref);
+      this.update(diff, meta, ref);
+    });
+    if (ref) this.loading.lock(ref, el, type, disableWith);
+    return ref;
+  }
+
+  /** The URL changed inside this view (patch link, back/forward). */
+  nav(url) {
+    if (!this.joined) return 0;
+    this.lastUrl = url;
+    return this.socket.send(['nav', url], (diff, meta) => this.update(diff, meta, 0));
+  }
+
+  /** A `data-phx-link="patch"` link was followed. */
+  patchTo(href) {
+    this.win.history.pushState(null, '', href);
+    this.nav(this.win.location.href);
+  }
+
+  /** Back/forward: tell the server unless only the #hash moved. */
+  popState() {
+    const url = this.win.location.href;
+    if (this.lastUrl && url.split('#')[0] === this.lastUrl.split('#')[0]) return;
+    this.nav(url);
+  }
+}
+
+function sessionStorageOf(win) {
+  try {
+    return win.sessionStorage;
+  } catch (err) {
+    return null;
+  }
+}

@@ -1,0 +1,426 @@
+//! The test harness, Phoenix.LiveViewTest for Rust (feature `testing`).
+//!
+//! [`live`] does what a browser does: it requests the page from your router, serves the
+//! router on a loopback port, joins the view over a real websocket, and keeps the view's
+//! fragments exactly as the JS client would, applying every patch the server sends. You
+//! then query the HTML with CSS selectors and click, change and submit like a user.
+//!
+//! ```no_run
+//! # async fn example(router: axum::Router) {
+//! use liveview_core::testing::live;
+//!
+//! let mut view = live(router, "/counter").await.unwrap();
+//! assert!(view.render().contains("Counter: 0"));
+//! view.element("button", "+").click().await.unwrap();
+//! assert!(view.has_element_with_text("h1", "Counter: 1"));
+//! # }
+//! ```
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use axum::Router;
+use futures_util::{SinkExt as _, StreamExt as _};
+use scraper::{ElementRef, Html, Selector};
+use serde_json::{Map, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tower::ServiceExt as _;
+
+use crate::render::{Document, Patch};
+
+/// How long the harness waits for any one reply.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A failed expectation or a broken exchange, with a message that says which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestError(pub String);
+
+impl std::fmt::Display for TestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TestError {}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, TestError> {
+    Err(TestError(message.into()))
+}
+
+/// A connected view under test.
+pub struct LiveViewTest {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    document: Document,
+    html: String,
+    next_ref: u64,
+    path: String,
+    patched: Option<String>,
+    navigated: Option<String>,
+    events: Vec<(String, Value)>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LiveViewTest {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The page as served without JavaScript (the dead render).
+pub async fn dead_render(router: Router, path: &str) -> Result<String, TestError> {
+    let request = Request::get(path)
+        .body(Body::empty())
+        .map_err(|e| TestError(e.to_string()))?;
+    let response = router
+        .oneshot(request)
+        .await
+        .map_err(|e| TestError(e.to_string()))?;
+    if !response.status().is_success() {
+        return fail(format!("GET {path} answered {}", response.status()));
+    }
+    let body = axum::body::to_bytes(response.into_body(), 16 << 20)
+        .await
+        .map_err(|e| TestError(e.to_string()))?;
+    String::from_utf8(body.to_vec()).map_err(|e| TestError(e.to_string()))
+}
+
+/// Renders `path` like a browser's first request, then joins its view over a websocket.
+pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError> {
+    let page = dead_render(router.clone(), path).await?;
+    let token = {
+        let page = Html::parse_document(&page);
+        let container = selector("[data-phx-main]")?;
+        let Some(root) = page.select(&container).next() else {
+            return fail(format!("GET {path} has no [data-phx-main] container: not a live view"));
+        };
+        root.value()
+            .attr("data-phx-session")
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| TestError(format!("bind: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| TestError(e.to_string()))?;
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}{path}?vsn=1"))
+        .await
+        .map_err(|e| TestError(format!("websocket connect: {e}")))?;
+    let mut view = LiveViewTest {
+        ws,
+        document: Document::new(),
+        html: String::new(),
+        next_ref: 1,
+        path: path.to_owned(),
+        patched: None,
+        navigated: None,
+        events: Vec::new(),
+        server,
+    };
+    let url = format!("http://{addr}{path}");
+    view.call("join", vec![serde_json::json!({ "session": token, "url": url })])
+        .await?;
+    Ok(view)
+}
+
+impl LiveViewTest {
+    /// The view's current HTML (the children of the live container).
+    pub fn render(&self) -> String {
+        self.html.clone()
+    }
+
+    /// True when some element matches `selector`.
+    pub fn has_element(&self, selector: &str) -> bool {
+        self.count(selector, None) > 0
+    }
+
+    /// True when some element matching `selector` contains `text`.
+    pub fn has_element_with_text(&self, selector: &str, text: &str) -> bool {
+        self.count(selector, Some(text)) > 0
+    }
+
+    fn count(&self, css: &str, text: Option<&str>) -> usize {
+        let Ok(sel) = selector(css) else { return 0 };
+        let fragment = Html::parse_fragment(&self.html);
+        let matches = fragment
+            .select(&sel)
+            .filter(|e| text.is_none_or(|t| element_text(e).contains(t)))
+            .count();
+        matches
+    }
+
+    /// The one element matching `selector` whose text contains `text` (use `""` for any).
+    pub fn element<'a>(&'a mut self, selector: &str, text: &str) -> Element<'a> {
+        Element {
+            view: self,
+            selector: selector.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    /// The form matching `selector`, to be filled with `values` (nested like the client
+    /// serialises them: `{"user": {"email": "..."}}`) on top of its current fields.
+    pub fn form<'a>(&'a mut self, selector: &str, values: Value) -> Form<'a> {
+        Form {
+            view: self,
+            selector: selector.to_owned(),
+            values,
+        }
+    }
+
+    /// Sends an event by name, as a binding would, and returns the HTML after the reply.
+    pub async fn event(&mut self, name: &str, value: Value) -> Result<String, TestError> {
+        self.call("event", vec![Value::String(name.to_owned()), value]).await?;
+        Ok(self.render())
+    }
+
+    /// Waits for the next update the server pushes by itself (timer, message) and
+    /// returns the HTML after it.
+    pub async fn receive(&mut self) -> Result<String, TestError> {
+        self.read_until(0).await?;
+        Ok(self.render())
+    }
+
+    /// The URL the view last patched itself to (`push_patch`), if any.
+    pub fn patched_to(&self) -> Option<&str> {
+        self.patched.as_deref()
+    }
+
+    /// Fails unless the last patch went to `path`.
+    pub fn assert_patch(&self, path: &str) -> Result<(), TestError> {
+        match &self.patched {
+            Some(p) if p == path => Ok(()),
+            other => fail(format!("expected a patch to {path}, got {other:?}")),
+        }
+    }
+
+    /// Fails unless the view asked the browser to navigate or redirect to `path`.
+    pub fn assert_redirect(&self, path: &str) -> Result<(), TestError> {
+        match &self.navigated {
+            Some(p) if p == path => Ok(()),
+            other => fail(format!("expected a redirect to {path}, got {other:?}")),
+        }
+    }
+
+    /// Events the view pushed (`push_event`), oldest first, drained.
+    pub fn take_pushed_events(&mut self) -> Vec<(String, Value)> {
+        std::mem::take(&mut self.events)
+    }
+
+    async fn call(&mut self, kind: &str, args: Vec<Value>) -> Result<(), TestError> {
+        let reference = self.next_ref;
+        self.next_ref += 1;
+        let mut frame = vec![Value::from(reference), Value::from(kind)];
+        frame.extend(args);
+        self.ws
+            .send(Message::text(Value::Array(frame).to_string()))
+            .await
+            .map_err(|e| TestError(format!("send: {e}")))?;
+        self.read_until(reference).await
+    }
+
+    /// Reads frames, applying each, until the one answering `reference`.
+    async fn read_until(&mut self, reference: u64) -> Result<(), TestError> {
+        loop {
+            let message = tokio::time::timeout(REPLY_TIMEOUT, self.ws.next())
+                .await
+                .map_err(|_| TestError(format!("{}: no reply within {REPLY_TIMEOUT:?}", self.path)))?;
+            let text = match message {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(frame))) => return fail(format!("socket closed: {frame:?}")),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return fail(format!("socket error: {e}")),
+                None => return fail("socket closed"),
+            };
+            let frame: Vec<Value> = serde_json::from_str(text.as_str())
+                .map_err(|e| TestError(format!("server sent a malformed frame {text}: {e}")))?;
+            let got = frame.first().and_then(Value::as_u64).unwrap_or_default();
+            if let Some(diff) = frame.get(1).filter(|d| !d.is_null()) {
+                let patch = Patch::from_json(diff).map_err(|e| TestError(e.to_string()))?;
+                self.document
+                    .apply(&patch)
+                    .map_err(|e| TestError(e.to_string()))?;
+                self.html = self.document.html().map_err(|e| TestError(e.to_string()))?;
+            }
+            if let Some(meta) = frame.get(2).and_then(Value::as_object) {
+                self.record(meta)?;
+            }
+            if got == reference {
+                return Ok(());
+            }
+        }
+    }
+
+    fn record(&mut self, meta: &Map<String, Value>) -> Result<(), TestError> {
+        let text = |key: &str| meta.get(key).and_then(Value::as_str).map(str::to_owned);
+        if let Some(error) = text("error") {
+            return fail(format!("server refused the frame: {error}"));
+        }
+        if let Some(fatal) = text("fatal") {
+            return fail(format!("the view stopped: {fatal}"));
+        }
+        if let Some(url) = text("patch") {
+            self.patched = Some(url);
+        }
+        if let Some(url) = text("navigate").or_else(|| text("redirect")) {
+            self.navigated = Some(url);
+        }
+        if let Some(Value::Array(events)) = meta.get("events") {
+            for event in events {
+                let name = event[0].as_str().unwrap_or_default().to_owned();
+                self.events.push((name, event[1].clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The one element matching a selector and text, as an owned fragment of HTML.
+    fn find(&self, css: &str, text: &str) -> Result<(String, Map<String, Value>), TestError> {
+        let sel = selector(css)?;
+        let fragment = Html::parse_fragment(&self.html);
+        let found: Vec<ElementRef<'_>> = fragment
+            .select(&sel)
+            .filter(|e| element_text(e).contains(text))
+            .collect();
+        match found.as_slice() {
+            [one] => {
+                let attrs = one
+                    .value()
+                    .attrs()
+                    .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+                    .collect();
+                Ok((one.html(), attrs))
+            }
+            [] => fail(format!("no element matches {css:?} with text {text:?} in:\n{}", self.html)),
+            many => fail(format!("{} elements match {css:?} with text {text:?}; narrow the selector", many.len())),
+        }
+    }
+}
+
+/// An element found by [`LiveViewTest::element`].
+pub struct Element<'a> {
+    view: &'a mut LiveViewTest,
+    selector: String,
+    text: String,
+}
+
+impl Element<'_> {
+    /// Sends the element's `phx-click` event with its `phx-value-*` attributes, and returns
+    /// the HTML after the reply.
+    pub async fn click(self) -> Result<String, TestError> {
+        let (_, attrs) = self.view.find(&self.selector, &self.text)?;
+        let Some(Value::String(event)) = attrs.get("phx-click").cloned() else {
+            return fail(format!("{:?} has no phx-click", self.selector));
+        };
+        let values: Map<String, Value> = attrs
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("phx-value-")?.to_owned(), v.clone())))
+            .collect();
+        self.view.event(&event, Value::Object(values)).await
+    }
+
+    /// The element's outer HTML.
+    pub fn html(self) -> Result<String, TestError> {
+        Ok(self.view.find(&self.selector, &self.text)?.0)
+    }
+}
+
+/// A form found by [`LiveViewTest::form`].
+pub struct Form<'a> {
+    view: &'a mut LiveViewTest,
+    selector: String,
+    values: Value,
+}
+
+impl Form<'_> {
+    /// Sends the form's `phx-change` event with its fields and the given values.
+    pub async fn change(self) -> Result<String, TestError> {
+        self.send("phx-change").await
+    }
+
+    /// Sends the form's `phx-submit` event with its fields and the given values.
+    pub async fn submit(self) -> Result<String, TestError> {
+        self.send("phx-submit").await
+    }
+
+    async fn send(self, binding: &str) -> Result<String, TestError> {
+        let (html, attrs) = self.view.find(&self.selector, "")?;
+        let Some(Value::String(event)) = attrs.get(binding).cloned() else {
+            return fail(format!("{:?} has no {binding}", self.selector));
+        };
+        let mut payload = form_fields(&html)?;
+        merge(&mut payload, self.values);
+        self.view.event(&event, payload).await
+    }
+}
+
+/// The current values of a form's named fields, nested by `a[b]` names.
+fn form_fields(form_html: &str) -> Result<Value, TestError> {
+    let fragment = Html::parse_fragment(form_html);
+    let mut out = Value::Object(Map::new());
+    for field in fragment.select(&selector("input[name], textarea[name], select[name]")?) {
+        let element = field.value();
+        let name = element.attr("name").unwrap_or_default();
+        let value = match element.name() {
+            "textarea" => field.text().collect(),
+            "select" => field
+                .select(&selector("option[selected]")?)
+                .next()
+                .and_then(|o| o.value().attr("value"))
+                .unwrap_or_default()
+                .to_owned(),
+            _ => {
+                let kind = element.attr("type").unwrap_or("text");
+                if matches!(kind, "checkbox" | "radio") && element.attr("checked").is_none() {
+                    continue;
+                }
+                if matches!(kind, "submit" | "button" | "reset" | "file") {
+                    continue;
+                }
+                element.attr("value").unwrap_or(if kind == "checkbox" { "on" } else { "" }).to_owned()
+            }
+        };
+        let mut path: Vec<&str> = name.split('[').map(|p| p.trim_end_matches(']')).collect();
+        let last = path.pop().unwrap_or_default();
+        let mut node = &mut out;
+        for key in path {
+            node = node
+                .as_object_mut()
+                .expect("objects all the way down")
+                .entry(key)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !node.is_object() {
+                *node = Value::Object(Map::new());
+            }
+        }
+        node.as_object_mut()
+            .expect("objects all the way down")
+            .insert(last.to_owned(), Value::String(value));
+    }
+    Ok(out)
+}
+
+/// Deep-merges `extra` into `base`, `extra` winning.
+fn merge(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(base), Value::Object(extra)) => {
+            for (k, v) in extra {
+                merge(base.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (base, extra) => *base = extra,
+    }
+}
+
+fn selector(css: &str) -> Result<Selector, TestError> {
+    Selector::parse(css).map_err(|e| TestError(format!("invalid selector {css:?}: {e}")))
+}
+
+fn element_text(element: &ElementRef<'_>) -> String {
+    element.text().collect::<String>()
+}
