@@ -48,11 +48,15 @@ pub enum EventError {
 impl std::fmt::Display for EventError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EventError::Unknown { name, known } if known.is_empty() => {
+            EventError::Unknown { name, known: [] } => {
                 write!(f, "unknown event {name:?}; this view handles no events")
             }
             EventError::Unknown { name, known } => {
-                write!(f, "unknown event {name:?}; this view handles: {}", known.join(", "))
+                write!(
+                    f,
+                    "unknown event {name:?}; this view handles: {}",
+                    known.join(", ")
+                )
             }
             EventError::Payload { name, reason } => {
                 write!(f, "event {name:?}: invalid payload: {reason}")

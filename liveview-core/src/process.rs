@@ -74,7 +74,12 @@ pub(crate) async fn run<V: LiveView>(mut ws: WebSocket, live: Arc<Inner>, path_p
         process.live.config.events_per_second,
         process.live.config.event_burst,
     );
-    if let Err(reason) = guarded(process.view.handle_params(params, &uri, &mut process.socket)).await
+    if let Err(reason) = guarded(
+        process
+            .view
+            .handle_params(params, &uri, &mut process.socket),
+    )
+    .await
     {
         return crash(&mut process.ws, reference, &reason).await;
     }
@@ -103,7 +108,9 @@ async fn await_join(ws: &mut WebSocket, live: &Inner) -> Option<(u64, String, St
             }
             Ok((reference, _)) => {
                 let error = meta("error", "not joined: the first frame must be join");
-                send(ws, protocol::reply(reference, None, &error)).await.ok()?;
+                send(ws, protocol::reply(reference, None, &error))
+                    .await
+                    .ok()?;
             }
             Err(error) => {
                 let reply = protocol::reply(error.reference, None, &meta("error", error.reason));
@@ -143,7 +150,11 @@ async fn read_failed<T>(ws: &mut WebSocket, error: &axum::Error) -> Option<T> {
     let text = error.to_string();
     if text.contains("too long") || text.contains("Space limit") {
         tracing::warn!(%error, "frame too large");
-        let _ = send(ws, protocol::reply(0, None, &meta("error", format!("frame too large: {text}")))).await;
+        let _ = send(
+            ws,
+            protocol::reply(0, None, &meta("error", format!("frame too large: {text}"))),
+        )
+        .await;
         close(ws, TOO_BIG, "frame too large").await;
     } else {
         tracing::debug!(%error, "socket read failed");
@@ -224,15 +235,23 @@ impl<V: LiveView> Process<V> {
             }
         };
         match frame {
-            ClientFrame::Heartbeat => send(&mut self.ws, protocol::reply(reference, None, &Map::new())).await,
+            ClientFrame::Heartbeat => {
+                send(&mut self.ws, protocol::reply(reference, None, &Map::new())).await
+            }
             ClientFrame::Join { .. } => self.refuse(reference, "already joined".into()).await,
             ClientFrame::Nav { url } => {
                 let uri: Uri = match url.parse() {
                     Ok(uri) => uri,
-                    Err(_) => return self.refuse(reference, format!("nav: invalid url {url:?}")).await,
+                    Err(_) => {
+                        return self
+                            .refuse(reference, format!("nav: invalid url {url:?}"))
+                            .await
+                    }
                 };
                 let params = url_params(&self.path_params, &uri);
-                if let Err(reason) = guarded(self.view.handle_params(params, &uri, &mut self.socket)).await {
+                if let Err(reason) =
+                    guarded(self.view.handle_params(params, &uri, &mut self.socket)).await
+                {
                     crash(&mut self.ws, reference, &reason).await;
                     return Err(());
                 }
@@ -258,7 +277,8 @@ impl<V: LiveView> Process<V> {
                         return self.refuse(reference, error.to_string()).await;
                     }
                 };
-                if let Err(reason) = guarded(self.view.handle_event(event, &mut self.socket)).await {
+                if let Err(reason) = guarded(self.view.handle_event(event, &mut self.socket)).await
+                {
                     crash(&mut self.ws, reference, &reason).await;
                     return Err(());
                 }
@@ -268,7 +288,11 @@ impl<V: LiveView> Process<V> {
     }
 
     async fn refuse(&mut self, reference: u64, reason: String) -> Result<(), ()> {
-        send(&mut self.ws, protocol::reply(reference, None, &meta("error", reason))).await
+        send(
+            &mut self.ws,
+            protocol::reply(reference, None, &meta("error", reason)),
+        )
+        .await
     }
 
     /// Applies the effects a callback asked for, renders, diffs and sends the frame.
@@ -279,7 +303,9 @@ impl<V: LiveView> Process<V> {
                 Some(Navigation::Patch { url, replace }) => {
                     let uri: Uri = url.parse().unwrap_or_else(|_| Uri::from_static("/"));
                     let params = url_params(&self.path_params, &uri);
-                    if let Err(reason) = guarded(self.view.handle_params(params, &uri, &mut self.socket)).await {
+                    if let Err(reason) =
+                        guarded(self.view.handle_params(params, &uri, &mut self.socket)).await
+                    {
                         crash(&mut self.ws, reference, &reason).await;
                         return Err(());
                     }
@@ -323,7 +349,11 @@ impl<V: LiveView> Process<V> {
         if reference == 0 && patch.is_empty() && meta.is_empty() {
             return Ok(());
         }
-        send(&mut self.ws, protocol::reply(reference, Some(&patch), &meta)).await
+        send(
+            &mut self.ws,
+            protocol::reply(reference, Some(&patch), &meta),
+        )
+        .await
     }
 }
 
@@ -344,7 +374,9 @@ pub(crate) fn url_params(path_params: &Params, uri: &Uri) -> Params {
 }
 
 /// Runs a callback, turning both its error and its panic into a reason for the log.
-pub(crate) async fn guarded<T>(callback: impl Future<Output = crate::Result<T>>) -> Result<T, String> {
+pub(crate) async fn guarded<T>(
+    callback: impl Future<Output = crate::Result<T>>,
+) -> Result<T, String> {
     match AssertUnwindSafe(callback).catch_unwind().await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(format!("callback returned an error: {error}")),

@@ -37,7 +37,11 @@ pub(crate) fn parse(text: &str) -> Result<(u64, ClientFrame), FrameError> {
         .and_then(Value::as_u64)
         .filter(|&r| r > 0)
         .ok_or_else(|| fail(0, "the first element must be a positive integer ref"))?;
-    let kind = items.get(1).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind = items
+        .get(1)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut take = |i: usize| std::mem::take(items.get_mut(i).unwrap_or(&mut Value::Null));
     let frame = match kind.as_str() {
         "join" => {
@@ -107,11 +111,23 @@ mod tests {
     fn client_frames_decode() {
         assert_eq!(
             parse(r#"[1,"join",{"session":"t","url":"http://x/counter"}]"#),
-            Ok((1, ClientFrame::Join { session: "t".into(), url: "http://x/counter".into() }))
+            Ok((
+                1,
+                ClientFrame::Join {
+                    session: "t".into(),
+                    url: "http://x/counter".into()
+                }
+            ))
         );
         assert_eq!(
             parse(r#"[2,"event","increment"]"#),
-            Ok((2, ClientFrame::Event { name: "increment".into(), value: serde_json::json!({}) }))
+            Ok((
+                2,
+                ClientFrame::Event {
+                    name: "increment".into(),
+                    value: serde_json::json!({})
+                }
+            ))
         );
         assert_eq!(parse(r#"[3,"hb"]"#), Ok((3, ClientFrame::Heartbeat)));
     }
@@ -120,16 +136,28 @@ mod tests {
     fn bad_frames_say_what_is_wrong_and_keep_the_ref_when_known() {
         assert_eq!(parse("{nope").unwrap_err().reference, 0);
         assert!(parse("{}").unwrap_err().reason.contains("JSON array"));
-        assert!(parse(r#"[0,"hb"]"#).unwrap_err().reason.contains("positive integer"));
+        assert!(parse(r#"[0,"hb"]"#)
+            .unwrap_err()
+            .reason
+            .contains("positive integer"));
         let e = parse(r#"[7,"event",5]"#).unwrap_err();
         assert_eq!((e.reference, e.reason.contains("string name")), (7, true));
-        assert!(parse(r#"[7,"dance"]"#).unwrap_err().reason.contains("\"dance\""));
-        assert!(parse(r#"[7,"event","x",[1]]"#).unwrap_err().reason.contains("object"));
+        assert!(parse(r#"[7,"dance"]"#)
+            .unwrap_err()
+            .reason
+            .contains("\"dance\""));
+        assert!(parse(r#"[7,"event","x",[1]]"#)
+            .unwrap_err()
+            .reason
+            .contains("object"));
     }
 
     #[test]
     fn replies_leave_out_what_is_empty() {
         assert_eq!(reply(3, None, &Map::new()), "[3]");
-        assert_eq!(reply(3, Some(&Patch::default()), &meta("error", "no")), r#"[3,null,{"error":"no"}]"#);
+        assert_eq!(
+            reply(3, Some(&Patch::default()), &meta("error", "no")),
+            r#"[3,null,{"error":"no"}]"#
+        );
     }
 }

@@ -90,7 +90,10 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
     }
 
     /// Uses `layout` to build the page around every view.
-    pub fn with_layout(self, layout: impl Fn(Page<'_>) -> maud::Markup + Send + Sync + 'static) -> Self {
+    pub fn with_layout(
+        self,
+        layout: impl Fn(Page<'_>) -> maud::Markup + Send + Sync + 'static,
+    ) -> Self {
         self.change(|inner| inner.layout = Arc::new(layout))
     }
 

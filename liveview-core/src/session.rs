@@ -148,18 +148,40 @@ mod tests {
     #[test]
     fn forged_reused_and_expired_tokens_are_refused() {
         let token = signer(b"k").sign("Counter", &Session::default());
-        assert_eq!(signer(b"other").verify(&token, "Counter"), Err(TokenError::BadSignature));
-        assert_eq!(signer(b"k").verify(&token, "Users"), Err(TokenError::WrongView));
-        assert_eq!(signer(b"k").verify("garbage", "Counter"), Err(TokenError::Malformed));
+        assert_eq!(
+            signer(b"other").verify(&token, "Counter"),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            signer(b"k").verify(&token, "Users"),
+            Err(TokenError::WrongView)
+        );
+        assert_eq!(
+            signer(b"k").verify("garbage", "Counter"),
+            Err(TokenError::Malformed)
+        );
         let (payload, sig) = token.split_once('.').unwrap();
         let tampered = format!("{}x.{sig}", payload);
-        assert_eq!(signer(b"k").verify(&tampered, "Counter"), Err(TokenError::BadSignature));
+        assert_eq!(
+            signer(b"k").verify(&tampered, "Counter"),
+            Err(TokenError::BadSignature)
+        );
         let expired = Signer::new(b"k".to_vec(), Duration::ZERO);
-        let old = Payload { v: "Counter".into(), iat: now() - 10, s: Session::default() };
+        let old = Payload {
+            v: "Counter".into(),
+            iat: now() - 10,
+            s: Session::default(),
+        };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&old).unwrap());
         let mut mac = expired.mac();
         mac.update(payload.as_bytes());
-        let forged_old = format!("{payload}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()));
-        assert_eq!(expired.verify(&forged_old, "Counter"), Err(TokenError::Expired));
+        let forged_old = format!(
+            "{payload}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        );
+        assert_eq!(
+            expired.verify(&forged_old, "Counter"),
+            Err(TokenError::Expired)
+        );
     }
 }

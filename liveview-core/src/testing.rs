@@ -94,7 +94,9 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
         let page = Html::parse_document(&page);
         let container = selector("[data-phx-main]")?;
         let Some(root) = page.select(&container).next() else {
-            return fail(format!("GET {path} has no [data-phx-main] container: not a live view"));
+            return fail(format!(
+                "GET {path} has no [data-phx-main] container: not a live view"
+            ));
         };
         root.value()
             .attr("data-phx-session")
@@ -104,7 +106,9 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| TestError(format!("bind: {e}")))?;
-    let addr = listener.local_addr().map_err(|e| TestError(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| TestError(e.to_string()))?;
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -123,8 +127,11 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
         server,
     };
     let url = format!("http://{addr}{path}");
-    view.call("join", vec![serde_json::json!({ "session": token, "url": url })])
-        .await?;
+    view.call(
+        "join",
+        vec![serde_json::json!({ "session": token, "url": url })],
+    )
+    .await?;
     Ok(view)
 }
 
@@ -175,7 +182,8 @@ impl LiveViewTest {
 
     /// Sends an event by name, as a binding would, and returns the HTML after the reply.
     pub async fn event(&mut self, name: &str, value: Value) -> Result<String, TestError> {
-        self.call("event", vec![Value::String(name.to_owned()), value]).await?;
+        self.call("event", vec![Value::String(name.to_owned()), value])
+            .await?;
         Ok(self.render())
     }
 
@@ -229,10 +237,14 @@ impl LiveViewTest {
         loop {
             let message = tokio::time::timeout(REPLY_TIMEOUT, self.ws.next())
                 .await
-                .map_err(|_| TestError(format!("{}: no reply within {REPLY_TIMEOUT:?}", self.path)))?;
+                .map_err(|_| {
+                    TestError(format!("{}: no reply within {REPLY_TIMEOUT:?}", self.path))
+                })?;
             let text = match message {
                 Some(Ok(Message::Text(text))) => text,
-                Some(Ok(Message::Close(frame))) => return fail(format!("socket closed: {frame:?}")),
+                Some(Ok(Message::Close(frame))) => {
+                    return fail(format!("socket closed: {frame:?}"))
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return fail(format!("socket error: {e}")),
                 None => return fail("socket closed"),
@@ -296,8 +308,14 @@ impl LiveViewTest {
                     .collect();
                 Ok((one.html(), attrs))
             }
-            [] => fail(format!("no element matches {css:?} with text {text:?} in:\n{}", self.html)),
-            many => fail(format!("{} elements match {css:?} with text {text:?}; narrow the selector", many.len())),
+            [] => fail(format!(
+                "no element matches {css:?} with text {text:?} in:\n{}",
+                self.html
+            )),
+            many => fail(format!(
+                "{} elements match {css:?} with text {text:?}; narrow the selector",
+                many.len()
+            )),
         }
     }
 }
@@ -382,7 +400,10 @@ fn form_fields(form_html: &str) -> Result<Value, TestError> {
                 if matches!(kind, "submit" | "button" | "reset" | "file") {
                     continue;
                 }
-                element.attr("value").unwrap_or(if kind == "checkbox" { "on" } else { "" }).to_owned()
+                element
+                    .attr("value")
+                    .unwrap_or(if kind == "checkbox" { "on" } else { "" })
+                    .to_owned()
             }
         };
         let mut path: Vec<&str> = name.split('[').map(|p| p.trim_end_matches(']')).collect();

@@ -48,7 +48,11 @@ fn id() -> impl Strategy<Value = String> {
 fn node() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         text(),
-        (prop_oneof![Just("br"), Just("input"), Just("img")], id(), attributes())
+        (
+            prop_oneof![Just("br"), Just("input"), Just("img")],
+            id(),
+            attributes()
+        )
             .prop_map(|(tag, id, attrs)| format!("<{tag}{id}{attrs}>")),
         text().prop_map(|t| format!("<script>if (a < b) {{ {t} }}</script>")),
         Just("<!-- note -->".to_string()),
@@ -75,9 +79,15 @@ fn document() -> impl Strategy<Value = String> {
 fn pair() -> impl Strategy<Value = (String, String)> {
     prop_oneof![
         (document(), document()),
-        (document(), document(), any::<prop::sample::Index>(), any::<prop::sample::Index>())
+        (
+            document(),
+            document(),
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>()
+        )
             .prop_map(|(a, insert, i, j)| {
-                let bounds: Vec<usize> = a.char_indices().map(|(p, _)| p).chain([a.len()]).collect();
+                let bounds: Vec<usize> =
+                    a.char_indices().map(|(p, _)| p).chain([a.len()]).collect();
                 let (x, y) = (i.get(&bounds), j.get(&bounds));
                 let (from, to) = (*x.min(y), *x.max(y));
                 let b = format!("{}{}{}", &a[..from], insert, &a[to..]);

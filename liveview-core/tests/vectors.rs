@@ -36,13 +36,29 @@ const PATCH_CASES: &[(&str, &str, &str)] = &[
 const TOKEN_CASES: &[(&str, &str, bool)] = &[
     ("words", "<h1>Counter: 10</h1>", false),
     ("leading whitespace", "  a b ", false),
-    ("quoted angle brackets", "<a title=\"x>y\" data-q='>'>t</a>", false),
-    ("raw text elements", "<script>if (a < b) { x() }</SCRIPT><textarea>a <b></textarea><title>t</title>", false),
+    (
+        "quoted angle brackets",
+        "<a title=\"x>y\" data-q='>'>t</a>",
+        false,
+    ),
+    (
+        "raw text elements",
+        "<script>if (a < b) { x() }</SCRIPT><textarea>a <b></textarea><title>t</title>",
+        false,
+    ),
     ("empty raw text", "<style></style>", false),
     ("lone angle bracket", "a < b <3", false),
     ("reference in rendered html is text", "a<#x>b", false),
-    ("reference in wire string", "<ul id=\"l\"><#a><#b></ul>", true),
-    ("comment and doctype", "<!doctype html><!-- c -->x<?pi?>", false),
+    (
+        "reference in wire string",
+        "<ul id=\"l\"><#a><#b></ul>",
+        true,
+    ),
+    (
+        "comment and doctype",
+        "<!doctype html><!-- c -->x<?pi?>",
+        false,
+    ),
     ("unterminated comment", "x<!-- open", false),
     ("unterminated tag", "<div class=\"open", false),
     ("unterminated script", "<script>never closed", false),
@@ -112,10 +128,20 @@ fn the_rust_applier_passes_every_patch_vector() {
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let mut doc = Document::new();
-        doc.apply(&Patch::from_json(&case["join"]).unwrap()).unwrap();
-        assert_eq!(doc.html().unwrap(), case["old"].as_str().unwrap(), "{name}: join");
-        doc.apply(&Patch::from_json(&case["patch"]).unwrap()).unwrap();
-        assert_eq!(doc.html().unwrap(), case["new"].as_str().unwrap(), "{name}: patch");
+        doc.apply(&Patch::from_json(&case["join"]).unwrap())
+            .unwrap();
+        assert_eq!(
+            doc.html().unwrap(),
+            case["old"].as_str().unwrap(),
+            "{name}: join"
+        );
+        doc.apply(&Patch::from_json(&case["patch"]).unwrap())
+            .unwrap();
+        assert_eq!(
+            doc.html().unwrap(),
+            case["new"].as_str().unwrap(),
+            "{name}: patch"
+        );
     }
 }
 

@@ -6,7 +6,9 @@ use liveview_core::LiveConfig;
 
 #[tokio::test]
 async fn counter_starts_at_zero_and_follows_the_buttons() {
-    let mut view = live(router(LiveConfig::default()), "/counter").await.unwrap();
+    let mut view = live(router(LiveConfig::default()), "/counter")
+        .await
+        .unwrap();
     assert!(view.has_element_with_text("h1", "Counter: 0"));
 
     view.element("button", "+").click().await.unwrap();
@@ -41,9 +43,19 @@ async fn the_page_works_without_javascript_and_links_every_screen() {
 
 #[tokio::test]
 async fn a_bad_event_is_refused_and_the_view_keeps_counting() {
-    let mut view = live(router(LiveConfig::default()), "/counter").await.unwrap();
-    let error = view.event("explode", serde_json::json!({})).await.unwrap_err();
-    assert!(error.0.contains("unknown event \"explode\"; this view handles: increment, decrement"), "{error}");
+    let mut view = live(router(LiveConfig::default()), "/counter")
+        .await
+        .unwrap();
+    let error = view
+        .event("explode", serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .0
+            .contains("unknown event \"explode\"; this view handles: increment, decrement"),
+        "{error}"
+    );
     view.element("button", "+").click().await.unwrap();
     assert!(view.has_element_with_text("h1", "Counter: 1"));
 }

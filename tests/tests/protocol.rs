@@ -35,11 +35,26 @@ impl LiveView for Probe {
     type Info = u32;
 
     async fn mount(_: Params, _: &Session, _: &mut Socket<Self>) -> Result<Self> {
-        Ok(Probe { ticks: 0, path: String::new() })
+        Ok(Probe {
+            ticks: 0,
+            path: String::new(),
+        })
     }
 
-    async fn handle_params(&mut self, params: Params, uri: &axum::http::Uri, _: &mut Socket<Self>) -> Result<()> {
-        self.path = format!("{}{}", uri.path(), params.get("tab").map(|t| format!("#{t}")).unwrap_or_default());
+    async fn handle_params(
+        &mut self,
+        params: Params,
+        uri: &axum::http::Uri,
+        _: &mut Socket<Self>,
+    ) -> Result<()> {
+        self.path = format!(
+            "{}{}",
+            uri.path(),
+            params
+                .get("tab")
+                .map(|t| format!("#{t}"))
+                .unwrap_or_default()
+        );
         Ok(())
     }
 
@@ -70,11 +85,18 @@ impl LiveView for Probe {
 
 fn app(config: LiveConfig) -> Router {
     let live = Live::new(config);
-    Router::new().route("/probe", live.view::<Probe>()).merge(live.client_routes())
+    Router::new()
+        .route("/probe", live.view::<Probe>())
+        .merge(live.client_routes())
 }
 
 fn config() -> LiveConfig {
-    LiveConfig { max_frame_bytes: 1024, events_per_second: 5, event_burst: 5, ..LiveConfig::default() }
+    LiveConfig {
+        max_frame_bytes: 1024,
+        events_per_second: 5,
+        event_burst: 5,
+        ..LiveConfig::default()
+    }
 }
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -83,11 +105,20 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 async fn connect(config: LiveConfig) -> (Ws, String, String) {
     let router = app(config);
     let page = dead_render(router.clone(), "/probe").await.unwrap();
-    let token = page.split("data-phx-session=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let token = page
+        .split("data-phx-session=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/probe?vsn=1")).await.unwrap();
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/probe?vsn=1"))
+        .await
+        .unwrap();
     (ws, token, format!("http://{addr}/probe"))
 }
 
@@ -96,9 +127,14 @@ async fn send(ws: &mut Ws, frame: Value) {
 }
 
 async fn next(ws: &mut Ws) -> Value {
-    match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a reply in time") {
+    match tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("a reply in time")
+    {
         Some(Ok(Message::Text(text))) => serde_json::from_str(text.as_str()).unwrap(),
-        Some(Ok(Message::Close(frame))) => json!({"closed": frame.map(|f| (u16::from(f.code), f.reason.to_string()))}),
+        Some(Ok(Message::Close(frame))) => {
+            json!({"closed": frame.map(|f| (u16::from(f.code), f.reason.to_string()))})
+        }
         other => panic!("unexpected {other:?}"),
     }
 }
@@ -108,7 +144,10 @@ async fn joined(config: LiveConfig) -> Ws {
     send(&mut ws, json!([1, "join", {"session": token, "url": url}])).await;
     let reply = next(&mut ws).await;
     assert_eq!(reply[0], 1);
-    assert!(reply[1][""].is_string(), "join carries the root whole: {reply}");
+    assert!(
+        reply[1][""].is_string(),
+        "join carries the root whole: {reply}"
+    );
     ws
 }
 
@@ -116,7 +155,10 @@ async fn joined(config: LiveConfig) -> Ws {
 async fn events_before_join_are_refused_and_join_still_works() {
     let (mut ws, token, url) = connect(config()).await;
     send(&mut ws, json!([1, "event", "add", {"amount": 1}])).await;
-    assert_eq!(next(&mut ws).await, json!([1, null, {"error": "not joined: the first frame must be join"}]));
+    assert_eq!(
+        next(&mut ws).await,
+        json!([1, null, {"error": "not joined: the first frame must be join"}])
+    );
     send(&mut ws, json!([2, "join", {"session": token, "url": url}])).await;
     assert_eq!(next(&mut ws).await[0], 2);
 }
@@ -127,8 +169,14 @@ async fn malformed_frames_get_a_clear_error_and_the_view_keeps_running() {
     for (frame, expected) in [
         ("{not json", "malformed frame: key must be a string"),
         ("{}", "malformed frame: expected a JSON array"),
-        (r#"[5,"dance"]"#, "malformed frame: unknown frame kind \"dance\""),
-        (r#"[6,"event",42]"#, "malformed frame: event needs a string name"),
+        (
+            r#"[5,"dance"]"#,
+            "malformed frame: unknown frame kind \"dance\"",
+        ),
+        (
+            r#"[6,"event",42]"#,
+            "malformed frame: event needs a string name",
+        ),
     ] {
         ws.send(Message::text(frame)).await.unwrap();
         let reply = next(&mut ws).await;
@@ -149,15 +197,28 @@ async fn unknown_events_and_bad_payloads_name_the_problem() {
     );
     send(&mut ws, json!([3, "event", "add", {"amount": "lots"}])).await;
     let error = next(&mut ws).await[2]["error"].as_str().unwrap().to_owned();
-    assert!(error.starts_with("event \"add\": invalid payload: invalid type: string \"lots\""), "{error}");
+    assert!(
+        error.starts_with("event \"add\": invalid payload: invalid type: string \"lots\""),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn an_oversized_frame_is_answered_then_the_socket_closes_with_1009() {
     let mut ws = joined(config()).await;
-    send(&mut ws, json!([2, "event", "add", {"pad": "x".repeat(2000)}])).await;
+    send(
+        &mut ws,
+        json!([2, "event", "add", {"pad": "x".repeat(2000)}]),
+    )
+    .await;
     let error = next(&mut ws).await;
-    assert!(error[2]["error"].as_str().unwrap().starts_with("frame too large: "), "{error}");
+    assert!(
+        error[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("frame too large: "),
+        "{error}"
+    );
     assert_eq!(next(&mut ws).await["closed"][0], 1009);
 }
 
@@ -165,32 +226,55 @@ async fn an_oversized_frame_is_answered_then_the_socket_closes_with_1009() {
 async fn a_forged_token_is_refused_with_a_reason_and_a_reload_hint() {
     let (mut ws, token, url) = connect(config()).await;
     assert!(token.contains('.'));
-    send(&mut ws, json!([1, "join", {"session": "not-a-token", "url": url}])).await;
+    send(
+        &mut ws,
+        json!([1, "join", {"session": "not-a-token", "url": url}]),
+    )
+    .await;
     assert_eq!(
         next(&mut ws).await,
         json!([1, null, {"fatal": "invalid session token: malformed", "reload": true}])
     );
     let (mut ws, token, url) = connect(config()).await;
     let (payload, _) = token.split_once('.').unwrap();
-    send(&mut ws, json!([1, "join", {"session": format!("{payload}.AAAA"), "url": url}])).await;
-    assert_eq!(next(&mut ws).await[2]["fatal"], "invalid session token: signature does not verify");
+    send(
+        &mut ws,
+        json!([1, "join", {"session": format!("{payload}.AAAA"), "url": url}]),
+    )
+    .await;
+    assert_eq!(
+        next(&mut ws).await[2]["fatal"],
+        "invalid session token: signature does not verify"
+    );
     assert_eq!(next(&mut ws).await["closed"][0], 1008);
 }
 
 #[tokio::test]
 async fn a_token_signed_by_another_server_is_refused() {
-    let other = LiveConfig { secret_key: Some(vec![7; 32]), ..config() };
+    let other = LiveConfig {
+        secret_key: Some(vec![7; 32]),
+        ..config()
+    };
     let (_, foreign_token, _) = connect(other).await;
     let (mut ws, _, url) = connect(config()).await;
-    send(&mut ws, json!([1, "join", {"session": foreign_token, "url": url}])).await;
-    assert_eq!(next(&mut ws).await[2]["fatal"], "invalid session token: signature does not verify");
+    send(
+        &mut ws,
+        json!([1, "join", {"session": foreign_token, "url": url}]),
+    )
+    .await;
+    assert_eq!(
+        next(&mut ws).await[2]["fatal"],
+        "invalid session token: signature does not verify"
+    );
 }
 
 #[tokio::test]
 async fn a_socket_from_a_foreign_origin_is_refused() {
     let (_, _, url) = connect(config()).await;
     let mut request = url.replace("http", "ws").into_client_request().unwrap();
-    request.headers_mut().insert("origin", "http://evil.example".parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
     let error = tokio_tungstenite::connect_async(request).await.unwrap_err();
     assert!(error.to_string().contains("403"), "{error}");
 }
@@ -201,7 +285,10 @@ async fn a_panic_or_error_ends_only_that_view() {
     for event in ["panic", "fail"] {
         let mut ws = joined(config()).await;
         send(&mut ws, json!([2, "event", event, {}])).await;
-        assert_eq!(next(&mut ws).await, json!([2, null, {"fatal": "the view crashed; rejoining"}]));
+        assert_eq!(
+            next(&mut ws).await,
+            json!([2, null, {"fatal": "the view crashed; rejoining"}])
+        );
         assert_eq!(next(&mut ws).await["closed"][0], 1011);
     }
     send(&mut other, json!([2, "event", "add", {"amount": 1}])).await;
@@ -223,7 +310,10 @@ async fn events_past_the_rate_limit_are_refused() {
     }
     let mut refused = 0;
     for _ in 2..=7 {
-        if next(&mut ws).await[2]["error"].as_str().is_some_and(|e| e.starts_with("rate limited")) {
+        if next(&mut ws).await[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("rate limited"))
+        {
             refused += 1;
         }
     }
@@ -251,7 +341,10 @@ async fn flash_and_pushed_events_reach_the_client() {
     let mut view = live(app(config()), "/probe").await.unwrap();
     view.event("notify", json!({})).await.unwrap();
     assert!(view.has_element_with_text("#flash .flash-info", "Saved"));
-    assert_eq!(view.take_pushed_events(), vec![("highlight".to_string(), json!({"id": 3}))]);
+    assert_eq!(
+        view.take_pushed_events(),
+        vec![("highlight".to_string(), json!({"id": 3}))]
+    );
     view.element(".flash-info", "Saved").click().await.unwrap();
     assert!(!view.has_element(".flash-info"));
 }

@@ -62,7 +62,12 @@ pub fn full(rendered: &Rendered) -> Patch {
         entries: rendered
             .fragments
             .iter()
-            .map(|f| (rendered.key(f).to_owned(), Change::Whole(whole(rendered, f))))
+            .map(|f| {
+                (
+                    rendered.key(f).to_owned(),
+                    Change::Whole(whole(rendered, f)),
+                )
+            })
             .collect(),
     }
 }
@@ -154,7 +159,12 @@ impl DiffHook for Splices<'_, '_> {
         Ok(())
     }
 
-    fn insert(&mut self, old_index: usize, new_index: usize, new_len: usize) -> Result<(), Self::Error> {
+    fn insert(
+        &mut self,
+        old_index: usize,
+        new_index: usize,
+        new_len: usize,
+    ) -> Result<(), Self::Error> {
         self.splice(old_index, 0, &self.new[new_index..new_index + new_len]);
         Ok(())
     }

@@ -77,9 +77,8 @@ fn escape_reference_marks(html: String) -> String {
             _ => out.push_str(text),
         }
         let b = text.as_bytes();
-        after_script = token.kind == TokenKind::Tag
-            && b.get(1).is_some_and(u8::is_ascii_alphabetic)
-            && {
+        after_script =
+            token.kind == TokenKind::Tag && b.get(1).is_some_and(u8::is_ascii_alphabetic) && {
                 let (s, e) = tag_name(b, 1);
                 b[s..e].eq_ignore_ascii_case(b"script") || b[s..e].eq_ignore_ascii_case(b"style")
             };
@@ -254,9 +253,18 @@ mod tests {
     #[test]
     fn elements_with_ids_become_child_fragments() {
         let s = shape(r#"<ul id="list"><li id="a">A</li><li>B</li></ul><p>x</p>"#);
-        assert_eq!(s[0], ("".into(), vec!["<#list>".into(), "<p>".into(), "x".into(), "</p>".into()]));
+        assert_eq!(
+            s[0],
+            (
+                "".into(),
+                vec!["<#list>".into(), "<p>".into(), "x".into(), "</p>".into()]
+            )
+        );
         assert_eq!(s[1].0, "list");
-        assert_eq!(s[1].1, [r#"<ul id="list">"#, "<#a>", "<li>", "B", "</li>", "</ul>"]);
+        assert_eq!(
+            s[1].1,
+            [r#"<ul id="list">"#, "<#a>", "<li>", "B", "</li>", "</ul>"]
+        );
         assert_eq!(s[2].1, [r#"<li id="a">"#, "A", "</li>"]);
     }
 

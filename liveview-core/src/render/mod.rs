@@ -30,4 +30,3 @@ pub use document::Document;
 pub use fragment::Rendered;
 pub use patch::{write_json_str, Change, Op, Patch, PatchError};
 pub use token::{tokenize, Token, TokenKind};
-

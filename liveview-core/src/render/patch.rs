@@ -179,7 +179,12 @@ mod tests {
 
     #[test]
     fn json_strings_match_serde_json() {
-        for s in ["plain", "quote \" back \\ nl \n tab \t", "\u{1} ctl", "ünï €"] {
+        for s in [
+            "plain",
+            "quote \" back \\ nl \n tab \t",
+            "\u{1} ctl",
+            "ünï €",
+        ] {
             let mut out = String::new();
             write_json_str(&mut out, s);
             assert_eq!(out, serde_json::to_string(s).unwrap());
@@ -191,8 +196,18 @@ mod tests {
     fn a_patch_survives_its_json_form() {
         let patch = Patch {
             entries: vec![
-                ("".into(), Change::Ops(vec![Op { index: 2, delete: 1, insert: vec!["1".into()] }])),
-                ("row-1".into(), Change::Whole("<tr id=\"row-1\"><#c></tr>".into())),
+                (
+                    "".into(),
+                    Change::Ops(vec![Op {
+                        index: 2,
+                        delete: 1,
+                        insert: vec!["1".into()],
+                    }]),
+                ),
+                (
+                    "row-1".into(),
+                    Change::Whole("<tr id=\"row-1\"><#c></tr>".into()),
+                ),
                 ("gone".into(), Change::Removed),
             ],
         };
@@ -204,7 +219,12 @@ mod tests {
 
     #[test]
     fn malformed_diffs_are_refused_with_a_reason() {
-        for bad in [r#"[1]"#, r#"{"":5}"#, r#"{"":[["x",1]]}"#, r#"{"":[[1,1,2]]}"#] {
+        for bad in [
+            r#"[1]"#,
+            r#"{"":5}"#,
+            r#"{"":[["x",1]]}"#,
+            r#"{"":[[1,1,2]]}"#,
+        ] {
             let value: Value = serde_json::from_str(bad).unwrap();
             assert!(Patch::from_json(&value).is_err(), "{bad}");
         }

@@ -205,7 +205,10 @@ mod tests {
             texts("<script>if (a < b) { x() }</SCRIPT>", false),
             ["<script>", "if (a < b) { x() }", "</SCRIPT>"]
         );
-        assert_eq!(texts("<textarea></textarea>", false), ["<textarea>", "</textarea>"]);
+        assert_eq!(
+            texts("<textarea></textarea>", false),
+            ["<textarea>", "</textarea>"]
+        );
     }
 
     #[test]
