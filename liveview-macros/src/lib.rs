@@ -15,7 +15,7 @@ use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
 /// * a tuple variant with one field deserialises the whole value into that field.
 ///
 /// See the trait's documentation for an example.
-#[proc_macro_derive(LiveEvent, attributes(event))]
+#[proc_macro_derive(LiveEvent, attributes(event, serde))]
 pub fn derive_live_event(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand(&input)
