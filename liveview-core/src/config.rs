@@ -54,8 +54,9 @@ impl Default for LiveConfig {
 }
 
 impl LiveConfig {
-    /// The defaults, with `LIVEVIEW_SECRET` (at least 32 bytes) as the signing key and
-    /// `LIVEVIEW_ALLOWED_ORIGINS` (comma-separated) as extra origins when set.
+    /// The defaults, overridden by the environment: `LIVEVIEW_SECRET` (at least 32 bytes)
+    /// as the signing key, `LIVEVIEW_ALLOWED_ORIGINS` (comma-separated) as extra origins,
+    /// `LIVEVIEW_EVENTS_PER_SECOND` as both the event rate and burst.
     pub fn from_env() -> Self {
         let mut config = LiveConfig::default();
         if let Ok(secret) = std::env::var("LIVEVIEW_SECRET") {
@@ -64,6 +65,13 @@ impl LiveConfig {
             } else {
                 tracing::error!("LIVEVIEW_SECRET is shorter than 32 bytes; using a random key");
             }
+        }
+        if let Some(rate) = std::env::var("LIVEVIEW_EVENTS_PER_SECOND")
+            .ok()
+            .and_then(|r| r.parse().ok())
+        {
+            config.events_per_second = rate;
+            config.event_burst = rate;
         }
         if let Ok(origins) = std::env::var("LIVEVIEW_ALLOWED_ORIGINS") {
             config.allowed_origins = origins
