@@ -34,10 +34,8 @@ export function assign(out, name, value) {
 
 /** The form's successful controls as nested JSON; `submitter` adds the clicked button. */
 export function serializeForm(form, submitter = null) {
-  const data = new FormData(form);
-  if (submitter && submitter.name && !data.has(submitter.name)) {
-    data.append(submitter.name, submitter.value || '');
-  }
+  const FormDataOf = form.ownerDocument.defaultView.FormData;
+  const data = submitter ? new FormDataOf(form, submitter) : new FormDataOf(form);
   const out = {};
   for (const [name, value] of data) assign(out, name, typeof value === 'string' ? value : value.name);
   return out;

@@ -3,8 +3,6 @@
 
 import { tokenize, refKey, tagName } from './tokens.js';
 
-const VOID = new Set('area base br col embed hr img input link meta source track wbr'.split(' '));
-
 /** The attribute that marks an unchanged child in morph HTML (§4.4); its value is the key. */
 export const SKIP = 'data-phx-skip';
 
@@ -45,6 +43,7 @@ export class FragmentStore {
   apply(diff) {
     const next = new Map();
     const changed = new Set();
+    if (!diff || typeof diff !== 'object' || Array.isArray(diff)) throw new Error('a diff must be an object');
     for (const key of Object.keys(diff)) {
       const value = diff[key];
       if (value === null) {
@@ -111,7 +110,8 @@ export class FragmentStore {
   /**
    * The fragment as HTML. Without `changed`, every reference is expanded (the full HTML).
    * With it, a changed child is expanded recursively and an unchanged one becomes its start
-   * tag with `data-phx-skip="key"` (and its end tag unless it is void or self-closed).
+   * tag with `data-phx-skip="key"`, then its end tag unless the child is one token (a
+   * void element or a `/>` tag), so the placeholder parses like the child's full HTML.
    */
   html(key, changed = null) {
     const out = [];
@@ -140,7 +140,8 @@ export class FragmentStore {
     const name = tagName(tag);
     // The attribute goes right after the tag name: never inside an unquoted value.
     let html = `<${tag.slice(1, 1 + name.length)} ${SKIP}="${escapeAttr(key)}"${tag.slice(1 + name.length)}`;
-    if (!VOID.has(name) && !tag.endsWith('/>')) html += `</${name}>`;
+    // A one-token fragment (void element, `/>` tag) has no end tag in its full HTML either.
+    if (tokens.length > 1) html += `</${name}>`;
     return html;
   }
 }

@@ -41,7 +41,7 @@ function mergeAttrs(from, to, keep) {
  */
 export function applyToDom(container, store, changed, options = {}) {
   const doc = container.ownerDocument;
-  const ctx = { doc, join: !!options.join, beforeUpdate: options.beforeUpdate, pool: [] };
+  const ctx = { doc, join: !!options.join, beforeUpdate: options.beforeUpdate, pool: [], roots: [] };
   ctx.morph = (from, to, childrenOnly) => morphdom(from, to, morphOptions(ctx, childrenOnly));
 
   let targets;
@@ -65,19 +65,20 @@ export function applyToDom(container, store, changed, options = {}) {
       lost = true;
       break;
     }
-    ctx.morph(from, to, false);
+    ctx.roots.push(ctx.morph(from, to, false));
   }
   if (lost) {
     // The page does not have an element the diff names: rebuild from the full HTML.
     morphRoot(ctx, container, store.html(''));
   }
-  resolvePlaceholders(ctx, container, store);
+  resolvePlaceholders(ctx, store);
 }
 
 function morphRoot(ctx, container, html) {
   const to = ctx.doc.createElement('div');
   to.appendChild(parseHTML(ctx.doc, html));
   ctx.morph(container, to, true);
+  ctx.roots.push(container);
 }
 
 function fromPool(ctx, id) {
@@ -91,9 +92,14 @@ function fromPool(ctx, id) {
 
 // A placeholder left after the morph is an unchanged child that moved to a new parent:
 // put back the element that was discarded from its old place, or build it afresh.
-function resolvePlaceholders(ctx, container, store) {
-  for (const ph of Array.from(container.querySelectorAll(`[${SKIP}]`))) {
-    if (!ph.isConnected || !ph.hasAttribute(SKIP)) continue;
+function resolvePlaceholders(ctx, store) {
+  const found = new Set();
+  for (const root of ctx.roots) {
+    if (root.hasAttribute(SKIP)) found.add(root);
+    for (const ph of root.querySelectorAll(`[${SKIP}]`)) found.add(ph);
+  }
+  for (const ph of found) {
+    if (!ph.parentNode) continue;
     const kept = ph.id && fromPool(ctx, ph.id);
     if (kept && !kept.hasAttribute(SKIP)) {
       ph.replaceWith(kept);

@@ -9,10 +9,16 @@ import { Loading } from './loading.js';
 import { Rate } from './rate.js';
 import { bind } from './bindings.js';
 import { applyMeta } from './meta.js';
+import { serializeForm } from './form.js';
 
 export const STATES = ['phx-loading', 'phx-connected', 'phx-error'];
 export const RELOAD_KEY = 'phx:reload-at';
 export const RELOAD_GUARD_MS = 10000;
+
+/** Same path as the page, ws/wss by the page's scheme; the join carries the full URL. */
+export function socketUrl(l) {
+  return `${l.protocol === 'https:' ? 'wss' : 'ws'}://${l.host}${l.pathname}?vsn=1`;
+}
 
 export class LiveView {
   /**
@@ -31,6 +37,7 @@ export class LiveView {
     this.loading = new Loading();
     this.rate = new Rate(this.timers);
     this.joined = false;
+    this.joinedOnce = false;
     this.unbind = null;
     this.socket = new Socket({
       url: () => this.socketUrl(),
@@ -45,10 +52,8 @@ export class LiveView {
     });
   }
 
-  /** Same path as the page, ws/wss by the page's scheme; the join carries the full URL. */
   socketUrl() {
-    const l = this.win.location;
-    return `${l.protocol === 'https:' ? 'wss' : 'ws'}://${l.host}${l.pathname}?vsn=1`;
+    return socketUrl(this.win.location);
   }
 
   connect() {
@@ -79,11 +84,13 @@ export class LiveView {
 
   onJoin(diff, meta) {
     if (meta.fatal) return this.fatal(meta);
+    let recover = [];
     try {
       if (!diff || typeof diff !== 'object' || Array.isArray(diff) || typeof diff[''] !== 'string') {
         throw new Error(meta.error || 'join reply without a root fragment');
       }
       // The join reply is the whole view: forget what we had, rebuild, morph the root.
+      if (this.joinedOnce) recover = this.formsToRecover();
       this.store.reset();
       const changed = this.store.apply(diff);
       applyToDom(this.container, this.store, changed, { join: true, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
@@ -92,11 +99,30 @@ export class LiveView {
       this.socket.restart();
       return;
     }
-    this.joined = true;
+    this.joined = this.joinedOnce = true;
     this.setState('phx-connected');
     this.socket.resetBackoff();
     this.lastUrl = this.win.location.href;
     applyMeta(meta, { win: this.win, container: this.container, ref: 0 });
+    for (const [id, name, value] of recover) {
+      const form = this.doc.getElementById(id);
+      if (form && this.container.contains(form)) this.pushEvent('change', form, name, value);
+    }
+  }
+
+  /**
+   * Before a rejoin replaces the page: what the user had typed in each form with an id
+   * and phx-change, to send again as a change event once the fresh mount is on the page
+   * (phx-auto-recover="ignore" opts out, phx-auto-recover="name" sends that event instead).
+   */
+  formsToRecover() {
+    const out = [];
+    for (const form of this.container.querySelectorAll('form[id][phx-change]')) {
+      const how = form.getAttribute('phx-auto-recover');
+      if (how === 'ignore') continue;
+      out.push([form.id, how || form.getAttribute('phx-change'), serializeForm(form)]);
+    }
+    return out;
   }
 
   /** A reply or pushed update: apply the diff, then act on meta. */
@@ -132,15 +158,14 @@ export class LiveView {
   // Reloads the page, at most once per RELOAD_GUARD_MS (remembered across reloads).
   reloadGuarded() {
     const now = this.now();
-    let last = 0;
+    let last = NaN;
     try {
-      last = Number(this.storage && this.storage.getItem(RELOAD_KEY)) || 0;
+      last = parseInt(this.storage && this.storage.getItem(RELOAD_KEY), 10);
     } catch (err) {
       /* storage unavailable */
     }
-    const wait = last + RELOAD_GUARD_MS - now;
-    if (wait > 0 && last <= now) {
-      this.timers.setTimeout(() => this.reloadGuarded(), wait);
+    if (last <= now && now - last < RELOAD_GUARD_MS) {
+      this.timers.setTimeout(() => this.reloadGuarded(), last + RELOAD_GUARD_MS - now);
       return;
     }
     try {
@@ -175,7 +200,8 @@ export class LiveView {
   nav(url) {
     if (!this.joined) return 0;
     this.lastUrl = url;
-    return this.socket.send(['nav', url], (diff, meta) => this.update(diff, meta, 0));
+    const ref = this.socket.send(['nav', url], (diff, meta) => this.update(diff, meta, ref));
+    return ref;
   }
 
   /** A `data-phx-link="patch"` link was followed. */

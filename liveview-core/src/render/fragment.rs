@@ -97,7 +97,7 @@ fn split(html: &str, tokens: &[Token]) -> Vec<Fragment> {
     let b = html.as_bytes();
     let mut fragments = vec![Fragment {
         key: (0, 0),
-        tokens: Vec::with_capacity(tokens.len()),
+        tokens: Vec::new(),
     }];
     // Fragments being filled, innermost last; the root is always at the bottom.
     let mut filling: Vec<usize> = vec![0];

@@ -1,0 +1,140 @@
+// Event bindings of protocol §5, by delegation: one listener per DOM event on the
+// document (and the window for phx-window-*), looking up the phx-* attributes of the
+// element the event happened in. Returns a function that removes the listeners.
+
+import { serializeForm, assign } from './form.js';
+
+const CONTROLS = ['INPUT', 'TEXTAREA', 'SELECT'];
+
+/** The element's phx-value-* attributes, without the prefix. */
+export function phxValues(el) {
+  const out = {};
+  for (const { name, value } of Array.from(el.attributes)) {
+    if (name.startsWith('phx-value-')) out[name.slice(10)] = value;
+  }
+  return out;
+}
+
+// phx-value-* plus "value" for form controls.
+function valuesWithInput(el, extra = {}) {
+  const out = { ...extra, ...phxValues(el) };
+  if (CONTROLS.includes(el.tagName)) out.value = el.value;
+  return out;
+}
+
+const rateOf = (el) => ({ debounce: el.getAttribute('phx-debounce'), throttle: el.getAttribute('phx-throttle') });
+
+// What an input holds now, to tell a `change` that repeats the last `input` apart.
+function inputState(el) {
+  if (el.type === 'checkbox' || el.type === 'radio') return String(el.checked);
+  if (el.tagName === 'SELECT') return Array.from(el.selectedOptions, (o) => o.value).join('\0');
+  return el.value;
+}
+
+const keyMatches = (el, e) => {
+  const want = el.getAttribute('phx-key');
+  return !want || (typeof e.key === 'string' && want.toLowerCase() === e.key.toLowerCase());
+};
+
+export function bind(view) {
+  const { container, doc, win, rate } = view;
+  const lastSent = new WeakMap();
+  const listeners = [];
+  const on = (target, type, fn, capture = false) => {
+    target.addEventListener(type, fn, capture);
+    listeners.push(() => target.removeEventListener(type, fn, capture));
+  };
+  // The closest element to the event's target with `attr`, inside the container.
+  const closest = (e, attr) => {
+    let t = e.target;
+    if (t && t.nodeType !== 1) t = t.parentElement;
+    const el = t && t.closest ? t.closest(`[${attr}]`) : null;
+    return el && container.contains(el) ? el : null;
+  };
+
+  on(doc, 'click', (e) => {
+    // Patch links work anywhere on the page (a layout's nav too), same origin only.
+    const link = e.target && e.target.closest ? e.target.closest('a[data-phx-link="patch"]') : null;
+    if (link && link.href && link.origin === win.location.origin && !e.defaultPrevented &&
+        e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) {
+      e.preventDefault();
+      view.patchTo(link.href);
+      return;
+    }
+    const el = closest(e, 'phx-click');
+    if (!el) return;
+    if (el.tagName === 'A' && el.getAttribute('href') === '#') e.preventDefault();
+    const name = el.getAttribute('phx-click');
+    rate.run(el, 'click', () => view.pushEvent('click', el, name, phxValues(el), [el]), rateOf(el));
+  });
+
+  on(doc, 'submit', (e) => {
+    const form = e.target;
+    if (!form || !container.contains(form) || !form.hasAttribute('phx-submit')) return;
+    e.preventDefault();
+    rate.flushWithin(form); // pending debounced changes go first
+    const submitter = e.submitter || null;
+    const name = form.getAttribute('phx-submit');
+    const buttons = form.querySelectorAll('[phx-disable-with]');
+    rate.run(form, 'submit', () => view.pushEvent('submit', form, name, serializeForm(form, submitter), buttons), rateOf(form));
+  });
+
+  const change = (e) => {
+    const input = e.target;
+    if (!input || !CONTROLS.includes(input.tagName) || !container.contains(input)) return;
+    const form = input.form;
+    const bound = input.hasAttribute('phx-change') ? input : form && form.hasAttribute('phx-change') ? form : null;
+    if (!bound) return;
+    const state = inputState(input);
+    if (e.type === 'change' && lastSent.get(input) === state) return; // the `input` event sent it
+    lastSent.set(input, state);
+    const name = bound.getAttribute('phx-change');
+    const send = () => {
+      const value = form ? serializeForm(form) : assign({}, input.name, input.value);
+      value._target = input.name;
+      view.pushEvent('change', bound, name, value);
+    };
+    rate.run(input, 'change', send, { ...rateOf(input), trailing: true });
+  };
+  on(doc, 'input', change);
+  on(doc, 'change', change);
+
+  const key = (type) => (e) => {
+    const el = closest(e, `phx-${type}`);
+    if (!el || !keyMatches(el, e)) return;
+    const name = el.getAttribute(`phx-${type}`);
+    rate.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el, { key: e.key })), rateOf(el));
+  };
+  on(doc, 'keydown', key('keydown'));
+  on(doc, 'keyup', key('keyup'));
+
+  const focus = (type) => (e) => {
+    if (type === 'blur' && e.target && e.target.nodeType === 1) rate.flushEl(e.target); // phx-debounce="blur"
+    const el = closest(e, `phx-${type}`);
+    // Focus moving between the element's own descendants is not a focus/blur of it.
+    if (!el || (e.relatedTarget && el.contains(e.relatedTarget))) return;
+    const name = el.getAttribute(`phx-${type}`);
+    rate.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el)), rateOf(el));
+  };
+  on(doc, 'focusin', focus('focus'));
+  on(doc, 'focusout', focus('blur'));
+
+  // phx-window-*: every element carrying the binding hears the window's event.
+  const windowBinding = (type, isKey) => (e) => {
+    if (!isKey && e.target !== win) return; // element focus events do not count
+    for (const el of Array.from(container.querySelectorAll(`[phx-window-${type}]`))) {
+      if (isKey && !keyMatches(el, e)) continue;
+      const name = el.getAttribute(`phx-window-${type}`);
+      const value = isKey ? valuesWithInput(el, { key: e.key }) : valuesWithInput(el);
+      rate.run(el, `window-${type}`, () => view.pushEvent(type, el, name, value), rateOf(el));
+    }
+  };
+  on(win, 'keydown', windowBinding('keydown', true));
+  on(win, 'keyup', windowBinding('keyup', true));
+  on(win, 'focus', windowBinding('focus', false));
+  on(win, 'blur', windowBinding('blur', false));
+
+  on(win, 'popstate', () => view.popState());
+
+  return () => listeners.forEach((off) => off());
+}

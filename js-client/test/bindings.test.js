@@ -1,0 +1,214 @@
+// Bindings (protocol §5) through the real LiveView, with a fake socket and fake timers.
+import { window, document } from '../test-support/dom.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mount, events } from '../test-support/fakes.js';
+import { assign } from '../src/form.js';
+
+const $ = (sel) => document.querySelector(sel);
+const fire = (el, type, init = {}) => el.dispatchEvent(new window.Event(type, { bubbles: true, cancelable: true, ...init }));
+const key = (target, type, k) => target.dispatchEvent(new window.KeyboardEvent(type, { key: k, bubbles: true, cancelable: true }));
+const typeInto = (input, value) => {
+  input.value = value;
+  fire(input, 'input');
+};
+
+test('click sends phx-value-* (from a click inside the element) and shows loading until the reply', () => {
+  const { ws } = mount('<button phx-click="inc" phx-value-id="7" phx-value-kind="x"><span>+</span></button>');
+  $('span').click();
+  assert.deepEqual(events(ws), [['event', 'inc', { id: '7', kind: 'x' }]]);
+  const button = $('button');
+  assert.ok(button.classList.contains('phx-click-loading'));
+  ws.receive([ws.lastSent[0]]);
+  assert.ok(!button.classList.contains('phx-click-loading'));
+});
+
+test('a click outside any phx-click sends nothing, and href="#" is not followed', () => {
+  const { ws } = mount('<p>x</p><a href="#" phx-click="go">go</a>');
+  $('p').click();
+  assert.equal(events(ws).length, 0);
+  const ev = new window.MouseEvent('click', { bubbles: true, cancelable: true });
+  $('a').dispatchEvent(ev);
+  assert.ok(ev.defaultPrevented);
+  assert.deepEqual(events(ws), [['event', 'go', {}]]);
+});
+
+test('submit serialises nested names, arrays and repeats; disable-with and loading revert on reply', () => {
+  const { ws } = mount(`
+    <form phx-submit="save">
+      <input name="user[email]" value="a@b.c"><input name="user[address][city]" value="Oslo">
+      <input name="tags[]" value="x"><input name="tags[]" value="y">
+      <input name="plain" value="1"><input name="plain" value="2">
+      <input type="checkbox" name="off" value="on">
+      <button type="submit" phx-disable-with="Saving...">Save <b>it</b></button>
+    </form>`);
+  const form = $('form');
+  const button = $('button');
+  button.click();
+  assert.deepEqual(events(ws), [
+    ['event', 'save', { user: { email: 'a@b.c', address: { city: 'Oslo' } }, tags: ['x', 'y'], plain: '2' }],
+  ]);
+  assert.ok(form.classList.contains('phx-submit-loading'));
+  assert.equal(button.disabled, true);
+  assert.equal(button.textContent, 'Saving...');
+  ws.receive([ws.lastSent[0], null]);
+  assert.ok(!form.classList.contains('phx-submit-loading'));
+  assert.equal(button.disabled, false);
+  assert.equal(button.innerHTML, 'Save <b>it</b>');
+});
+
+test('form names: only a trailing [] collects, a malformed name stays flat', () => {
+  const out = {};
+  for (const [k, v] of [['a[b][c]', '1'], ['a[b][]', '2'], ['a[b][]', '3'], ['x[', '4'], ['y[][z]', '5'], ['a', '6']]) {
+    assign(out, k, v);
+  }
+  assert.deepEqual(out, { a: '6', 'x[': '4', 'y[][z]': '5' });
+  assert.deepEqual(assign({}, 'a[b][]', '2'), { a: { b: ['2'] } });
+});
+
+test('change sends the form with _target; the change event repeating an input event is not sent again', () => {
+  const { ws } = mount('<form phx-change="validate"><input name="user[email]" value=""><select name="role"><option>a</option><option selected>b</option></select></form>');
+  const input = $('input');
+  typeInto(input, 'me@x');
+  fire(input, 'change');
+  assert.deepEqual(events(ws), [['event', 'validate', { user: { email: 'me@x' }, role: 'b', _target: 'user[email]' }]]);
+  assert.ok($('form').classList.contains('phx-change-loading'));
+});
+
+test('phx-change on a lone input sends its own name and value', () => {
+  const { ws } = mount('<input name="q" phx-change="search" value="">');
+  typeInto($('input'), 'rust');
+  assert.deepEqual(events(ws), [['event', 'search', { q: 'rust', _target: 'q' }]]);
+});
+
+test('keydown is filtered by phx-key (case-insensitive) and carries key, phx-value-* and value', () => {
+  const { ws } = mount('<input phx-keydown="k" phx-key="enter" phx-value-row="3" value="hi"><div phx-keyup="up">x</div>');
+  const input = $('input');
+  key(input, 'keydown', 'a');
+  assert.equal(events(ws).length, 0);
+  key(input, 'keydown', 'Enter');
+  assert.deepEqual(events(ws), [['event', 'k', { key: 'Enter', row: '3', value: 'hi' }]]);
+  key($('[phx-keyup]'), 'keyup', 'x');
+  assert.deepEqual(events(ws)[1], ['event', 'up', { key: 'x' }]);
+});
+
+test('phx-window-keydown hears keys anywhere, filtered by phx-key; window focus/blur', () => {
+  const { ws } = mount('<div phx-window-keydown="close" phx-key="Escape" phx-value-id="m"></div><div phx-window-blur="away" phx-window-focus="back"></div>');
+  key(window, 'keydown', 'a');
+  key(document.body, 'keydown', 'Escape');
+  assert.deepEqual(events(ws), [['event', 'close', { key: 'Escape', id: 'm' }]]);
+  window.dispatchEvent(new window.Event('blur'));
+  window.dispatchEvent(new window.Event('focus'));
+  assert.deepEqual(events(ws).slice(1), [['event', 'away', {}], ['event', 'back', {}]]);
+});
+
+test('phx-focus / phx-blur send phx-value-* and the input value', () => {
+  const { ws } = mount('<input phx-focus="f" phx-blur="b" phx-value-k="v" value="x">');
+  const input = $('input');
+  input.dispatchEvent(new window.FocusEvent('focusin', { bubbles: true }));
+  input.dispatchEvent(new window.FocusEvent('focusout', { bubbles: true }));
+  assert.deepEqual(events(ws), [['event', 'f', { k: 'v', value: 'x' }], ['event', 'b', { k: 'v', value: 'x' }]]);
+});
+
+test('phx-debounce waits for a pause and sends the latest value', () => {
+  const { ws, timers } = mount('<form phx-change="c"><input name="q" phx-debounce="300"></form>');
+  const input = $('input');
+  typeInto(input, 'a');
+  timers.tick(200);
+  typeInto(input, 'ab');
+  timers.tick(200);
+  typeInto(input, 'abc');
+  assert.equal(events(ws).length, 0);
+  timers.tick(299);
+  assert.equal(events(ws).length, 0);
+  timers.tick(1);
+  assert.deepEqual(events(ws), [['event', 'c', { q: 'abc', _target: 'q' }]]);
+});
+
+test('phx-debounce="blur" sends when the input loses focus', () => {
+  const { ws, timers } = mount('<form phx-change="c"><input name="q" phx-debounce="blur"></form>');
+  const input = $('input');
+  typeInto(input, 'a');
+  typeInto(input, 'ab');
+  timers.tick(10000);
+  assert.equal(events(ws).length, 0);
+  input.dispatchEvent(new window.FocusEvent('focusout', { bubbles: true }));
+  assert.deepEqual(events(ws), [['event', 'c', { q: 'ab', _target: 'q' }]]);
+});
+
+test('phx-throttle sends at once, then at most once per period', () => {
+  const { ws, timers } = mount('<button phx-click="t" phx-throttle="1000">t</button>');
+  const b = $('button');
+  b.click();
+  b.click();
+  b.click();
+  assert.equal(events(ws).length, 1);
+  timers.tick(1000);
+  assert.equal(events(ws).length, 1, 'clicks during the period are dropped');
+  b.click();
+  assert.equal(events(ws).length, 2);
+});
+
+test('phx-throttle on an input keeps the last value (trailing send)', () => {
+  const { ws, timers } = mount('<form phx-change="c"><input name="q" phx-throttle="500"></form>');
+  const input = $('input');
+  typeInto(input, 'a');
+  typeInto(input, 'ab');
+  typeInto(input, 'abc');
+  assert.deepEqual(events(ws), [['event', 'c', { q: 'a', _target: 'q' }]]);
+  timers.tick(500);
+  assert.deepEqual(events(ws)[1], ['event', 'c', { q: 'abc', _target: 'q' }]);
+});
+
+test('a submit flushes the pending debounced change of its form first', () => {
+  const { ws, timers } = mount('<form phx-change="c" phx-submit="s"><input name="q" phx-debounce="1000"><button>go</button></form>');
+  typeInto($('input'), 'x');
+  $('button').click();
+  assert.deepEqual(events(ws), [
+    ['event', 'c', { q: 'x', _target: 'q' }],
+    ['event', 's', { q: 'x' }],
+  ]);
+  timers.tick(2000);
+  assert.equal(events(ws).length, 2, 'the flushed change is not sent again');
+});
+
+test('an update pushed while an event is pending keeps the loading state; the reply restores the newest content', () => {
+  const { ws } = mount('<form phx-submit="s"><button phx-disable-with="...">Go</button></form>');
+  $('button').click();
+  const ref = ws.lastSent[0];
+  ws.receive([0, { '': '<form phx-submit="s"><button phx-disable-with="...">Go now</button></form>' }]);
+  const button = $('button');
+  assert.equal(button.textContent, '...');
+  assert.equal(button.disabled, true);
+  assert.ok($('form').classList.contains('phx-submit-loading'));
+  ws.receive([ref]);
+  assert.equal(button.textContent, 'Go now');
+  assert.equal(button.disabled, false);
+  assert.ok(!$('form').classList.contains('phx-submit-loading'));
+});
+
+test('loading states are dropped when the socket is lost', () => {
+  const { ws } = mount('<button phx-click="x">x</button>');
+  $('button').click();
+  ws.serverClose();
+  assert.ok(!$('button').classList.contains('phx-click-loading'));
+});
+
+test('no event is sent before the join reply', () => {
+  const { ws } = mount('<button phx-click="x">x</button>', { join: false });
+  $('button').click();
+  assert.equal(ws.sent.length, 1);
+  assert.equal(ws.sent[0][1], 'join');
+});
+
+test('a data-phx-link="patch" link pushes history and sends nav; popstate sends nav', () => {
+  const { ws } = mount('<a href="/counter?page=2" data-phx-link="patch">2</a>');
+  const before = window.history.length;
+  $('a').click();
+  assert.equal(window.location.href, 'http://localhost:4000/counter?page=2');
+  assert.equal(window.history.length, before + 1);
+  assert.deepEqual(events(ws), [['nav', 'http://localhost:4000/counter?page=2']]);
+  window.history.replaceState(null, '', '/counter?page=1');
+  window.dispatchEvent(new window.PopStateEvent('popstate', { state: null }));
+  assert.deepEqual(events(ws)[1], ['nav', 'http://localhost:4000/counter?page=1']);
+});
