@@ -37,8 +37,8 @@ impl LiveView for Counter {
             section class="card counter" {
                 h1 { "Counter: " (self.count) }
                 div class="buttons" {
-                    button phx-click="decrement" aria-label="decrement" { "-" }
-                    button phx-click="increment" aria-label="increment" { "+" }
+                    button phx-click="decrement" { "-" }
+                    button phx-click="increment" { "+" }
                 }
             }
         }

@@ -17,6 +17,8 @@ pub fn layout(page: Page<'_>) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (page.title) " · LiveView for Rust" }
+                // Inline, so no request (and no console 404) for /favicon.ico.
+                link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ctext y='14' font-size='14'%3E%E2%9A%A1%3C/text%3E%3C/svg%3E";
                 style { (PreEscaped(STYLE)) }
                 (page.head)
             }
