@@ -15,6 +15,18 @@ const STATES = ['phx-loading', 'phx-connected', 'phx-error'];
 const PLUS = 'button[phx-click="increment"]:text-is("+")';
 const MINUS = 'button[phx-click="decrement"]:text-is("-")';
 
+/** Starts one server for the enclosing describe() and stops it after; returns a getter. */
+function serverPerSuite() {
+  let running = null;
+  before(async () => {
+    running = await startServer();
+  });
+  after(async () => {
+    await running?.dispose();
+  });
+  return () => running;
+}
+
 // ---------------------------------------------------------------------------------------
 // Steps, written so the tests below read as the spec.
 
@@ -96,14 +108,7 @@ after(async () => {
 // ---------------------------------------------------------------------------------------
 
 describe('counter', () => {
-  let running = null;
-  before(async () => {
-    running = await startServer();
-  });
-  after(async () => {
-    await running?.dispose();
-  });
-  const server = () => running;
+  const server = serverPerSuite();
 
   spec('clicking_plus_three_times_shows_counter_3', server, async ({ page, server }) => {
     await openCounter(page, server);
@@ -201,14 +206,7 @@ describe('counter', () => {
 });
 
 describe('counter across a server restart', () => {
-  let running = null;
-  before(async () => {
-    running = await startServer();
-  });
-  after(async () => {
-    await running?.dispose();
-  });
-  const server = () => running;
+  const server = serverPerSuite();
 
   spec(
     'a_killed_server_shows_the_disconnected_state_then_reconnects_by_itself',
