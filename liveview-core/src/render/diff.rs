@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use similar::algorithms::{myers, DiffHook};
 
-use super::fragment::{Fragment, Rendered};
+use super::fragment::Rendered;
 use super::patch::{json_str_len, write_ops, Change, Op, Patch};
 use super::token::TokenKind;
 
@@ -16,6 +16,12 @@ const DIFF_DEADLINE: Duration = Duration::from_millis(5);
 
 /// The patch that turns a client holding `old` into one holding `new`.
 pub fn diff(old: &Rendered, new: &Rendered) -> Patch {
+    diff_within(old, new, DIFF_DEADLINE)
+}
+
+/// [`diff`] with a time budget per changed fragment for Myers' search; past it the edit
+/// script is coarser (bigger patches), never wrong. `diff` uses 5 ms.
+pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
     let mut patch = Patch::default();
     let mut old_by_key: Option<FxHashMap<&str, usize>> = None;
     let mut matched = 0;
@@ -25,21 +31,21 @@ pub fn diff(old: &Rendered, new: &Rendered) -> Patch {
         // Renders usually keep their fragments in the same order: try the same position
         // before paying for a map.
         let previous = match old.fragments.get(i) {
-            Some(same) if old.key(same) == key => Some(same),
+            Some(same) if old.key(same) == key => Some(i),
             _ => old_by_key
                 .get_or_insert_with(|| key_index(old))
                 .get(key)
-                .map(|&j| &old.fragments[j]),
+                .copied(),
         };
         let change = match previous {
             Some(previous) => {
                 matched += 1;
-                if same_tokens(old, previous, new, fragment) {
+                if old.same_own_tokens(previous, new, i) {
                     continue;
                 }
-                changed(old, previous, new, fragment)
+                changed(old, previous, new, i, budget)
             }
-            None => Change::Whole(whole(new, fragment)),
+            None => Change::Whole(whole(new, i)),
         };
         patch.entries.push((key.to_owned(), change));
     }
@@ -59,14 +65,10 @@ pub fn diff(old: &Rendered, new: &Rendered) -> Patch {
 /// The patch a join reply carries: every fragment whole.
 pub fn full(rendered: &Rendered) -> Patch {
     Patch {
-        entries: rendered
-            .fragments
-            .iter()
-            .map(|f| {
-                (
-                    rendered.key(f).to_owned(),
-                    Change::Whole(whole(rendered, f)),
-                )
+        entries: (0..rendered.fragments.len())
+            .map(|i| {
+                let key = rendered.key(&rendered.fragments[i]).to_owned();
+                (key, Change::Whole(whole(rendered, i)))
             })
             .collect(),
     }
@@ -81,38 +83,33 @@ fn key_index(rendered: &Rendered) -> FxHashMap<&str, usize> {
         .collect()
 }
 
-fn same_tokens(old: &Rendered, a: &Fragment, new: &Rendered, b: &Fragment) -> bool {
-    a.tokens.len() == b.tokens.len()
-        && a.tokens
-            .iter()
-            .zip(&b.tokens)
-            .all(|(x, y)| x.kind == y.kind && x.text(&old.html) == y.text(&new.html))
-}
-
 /// A token as the diff compares it: a reference never equals text that looks like one.
 type Comparable<'a> = (TokenKind, &'a str);
 
-fn comparable<'a>(rendered: &'a Rendered, fragment: &Fragment) -> Vec<Comparable<'a>> {
-    fragment
-        .tokens
-        .iter()
+fn comparable(rendered: &Rendered, fragment: usize) -> Vec<Comparable<'_>> {
+    rendered
+        .own_tokens(fragment)
         .map(|t| (t.kind, t.text(&rendered.html)))
         .collect()
 }
 
-fn changed(old: &Rendered, previous: &Fragment, new: &Rendered, fragment: &Fragment) -> Change {
+fn changed(
+    old: &Rendered,
+    previous: usize,
+    new: &Rendered,
+    fragment: usize,
+    budget: Duration,
+) -> Change {
     let a = comparable(old, previous);
     let b = comparable(new, fragment);
-    let mut splices = Splices {
-        new: &b,
-        ops: Vec::new(),
-        shift: 0,
-    };
-    let deadline = Instant::now() + DIFF_DEADLINE;
-    let Ok(()) = myers::diff_deadline(&mut splices, &a, 0..a.len(), &b, 0..b.len(), Some(deadline));
-    let ops = splices.ops;
+    let mut script = EditScript::default();
+    let deadline = Instant::now() + budget;
+    let Ok(()) = myers::diff_deadline(&mut script, &a, 0..a.len(), &b, 0..b.len(), Some(deadline));
 
     let whole = whole(new, fragment);
+    let Some(ops) = script.splices(a.len(), &b) else {
+        return Change::Whole(whole);
+    };
     let mut encoded = String::new();
     write_ops(&mut encoded, &ops);
     if encoded.len() <= json_str_len(&whole) {
@@ -122,50 +119,124 @@ fn changed(old: &Rendered, previous: &Fragment, new: &Rendered, fragment: &Fragm
     }
 }
 
-/// Turns Myers' edit script, which arrives in sequence order, into splices.
-struct Splices<'a, 'b> {
-    new: &'a [Comparable<'b>],
-    ops: Vec<Op>,
-    /// Tokens added minus tokens removed by the splices so far: an old token's position
-    /// in the client's list is its old index plus this.
-    shift: isize,
+/// One step of an edit script, in old/new token indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Edit {
+    old: usize,
+    /// Deletions first, then insertions, then equal runs, at the same old index.
+    rank: u8,
+    new: usize,
+    old_len: usize,
+    new_len: usize,
 }
 
-impl Splices<'_, '_> {
-    fn splice(&mut self, old_index: usize, delete: usize, insert: &[Comparable<'_>]) {
-        let index = (old_index as isize + self.shift) as usize;
-        self.shift += insert.len() as isize - delete as isize;
-        let insert = insert.iter().map(|&t| wire_token(t));
-        // A splice that starts where the previous one's insertion ends joins it.
-        match self.ops.last_mut() {
-            Some(last) if last.index + last.insert.len() == index => {
-                last.delete += delete;
-                last.insert.extend(insert);
+/// Myers' edit script as the hook receives it.
+///
+/// Within the deadline the steps arrive in sequence order, but when the deadline cuts the
+/// search short `similar` reports them out of order (and a deletion's `new_index` is not
+/// always its position), so the steps are collected, sorted by old index, and checked to
+/// cover both sides exactly once before they become splices.
+#[derive(Default)]
+struct EditScript {
+    edits: Vec<Edit>,
+}
+
+impl EditScript {
+    /// The splices turning `old_len` old tokens into `new`, or `None` if the script does not
+    /// cover both sides exactly once (the caller then sends the fragment whole).
+    fn splices(mut self, old_len: usize, new: &[Comparable<'_>]) -> Option<Vec<Op>> {
+        self.edits.sort_unstable();
+        let (mut old_at, mut new_at) = (0, 0);
+        let mut ops: Vec<Op> = Vec::new();
+        // Tokens added minus tokens removed so far: an old token's position in the client's
+        // list is its old index plus this.
+        let mut shift = 0isize;
+        for edit in &self.edits {
+            // Where the splice goes: after every old token consumed so far.
+            let index = (old_at as isize + shift) as usize;
+            match edit.rank {
+                DELETE => {
+                    if edit.old != old_at {
+                        return None;
+                    }
+                    old_at += edit.old_len;
+                }
+                // An insertion's old index may name the start or the end of the deletion it
+                // pairs with; only its new side must follow on.
+                INSERT => {
+                    if edit.new != new_at {
+                        return None;
+                    }
+                    new_at += edit.new_len;
+                }
+                _ => {
+                    if edit.old != old_at || edit.new != new_at {
+                        return None;
+                    }
+                    old_at += edit.old_len;
+                    new_at += edit.new_len;
+                    continue;
+                }
             }
-            _ => self.ops.push(Op {
-                index,
-                delete,
-                insert: insert.collect(),
-            }),
+            shift += edit.new_len as isize - edit.old_len as isize;
+            let insert = new[edit.new..edit.new + edit.new_len]
+                .iter()
+                .map(|&t| wire_token(t));
+            // A splice that starts where the previous one's insertion ends joins it.
+            match ops.last_mut() {
+                Some(last) if last.index + last.insert.len() == index => {
+                    last.delete += edit.old_len;
+                    last.insert.extend(insert);
+                }
+                _ => ops.push(Op {
+                    index,
+                    delete: edit.old_len,
+                    insert: insert.collect(),
+                }),
+            }
         }
+        (old_at == old_len && new_at == new.len()).then_some(ops)
     }
 }
 
-impl DiffHook for Splices<'_, '_> {
+const DELETE: u8 = 0;
+const INSERT: u8 = 1;
+const EQUAL: u8 = 2;
+
+impl DiffHook for EditScript {
     type Error = std::convert::Infallible;
 
-    fn delete(&mut self, old_index: usize, old_len: usize, _: usize) -> Result<(), Self::Error> {
-        self.splice(old_index, old_len, &[]);
+    fn equal(&mut self, old: usize, new: usize, len: usize) -> Result<(), Self::Error> {
+        self.edits.push(Edit {
+            old,
+            rank: EQUAL,
+            new,
+            old_len: len,
+            new_len: len,
+        });
         Ok(())
     }
 
-    fn insert(
-        &mut self,
-        old_index: usize,
-        new_index: usize,
-        new_len: usize,
-    ) -> Result<(), Self::Error> {
-        self.splice(old_index, 0, &self.new[new_index..new_index + new_len]);
+    fn delete(&mut self, old: usize, old_len: usize, _: usize) -> Result<(), Self::Error> {
+        // The reported new index is unreliable; it plays no part in ordering a deletion.
+        self.edits.push(Edit {
+            old,
+            rank: DELETE,
+            new: 0,
+            old_len,
+            new_len: 0,
+        });
+        Ok(())
+    }
+
+    fn insert(&mut self, old: usize, new: usize, new_len: usize) -> Result<(), Self::Error> {
+        self.edits.push(Edit {
+            old,
+            rank: INSERT,
+            new,
+            old_len: 0,
+            new_len,
+        });
         Ok(())
     }
 }
@@ -177,10 +248,10 @@ fn wire_token((kind, text): Comparable<'_>) -> String {
     }
 }
 
-/// The fragment's tokens concatenated, each child written as `<#key>`.
-fn whole(rendered: &Rendered, fragment: &Fragment) -> String {
+/// The fragment's own tokens concatenated, each child written as `<#key>`.
+fn whole(rendered: &Rendered, fragment: usize) -> String {
     let mut out = String::new();
-    for token in &fragment.tokens {
+    for token in rendered.own_tokens(fragment) {
         let text = token.text(&rendered.html);
         if token.kind == TokenKind::Ref {
             out.push_str("<#");

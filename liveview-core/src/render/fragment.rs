@@ -12,19 +12,26 @@ const VOID: [&[u8]; 13] = [
     b"source", b"track", b"wbr",
 ];
 
-/// One fragment: an element with an `id` (or the root) and its tokens, children replaced
-/// by [`TokenKind::Ref`] tokens whose range is the child's key.
+/// One fragment: an element with an `id` (or the root), as a range of the render's tokens.
+///
+/// A fragment's tokens are contiguous in document order, and so are each child's, nested
+/// inside; the fragment's *own* tokens are its range with each child's range replaced by
+/// one [`TokenKind::Ref`] token (see [`Rendered::own_tokens`]).
 #[derive(Debug, Clone)]
 pub struct Fragment {
     /// Byte range of the key (the `id` attribute's value) in the source; empty for the root.
     pub(crate) key: (u32, u32),
-    pub(crate) tokens: Vec<Token>,
+    /// Token range `[start, end)` in [`Rendered::tokens`].
+    pub(crate) start: u32,
+    pub(crate) end: u32,
 }
 
-/// A rendered view: the HTML and its fragments, root first, in document order.
+/// A rendered view: the HTML, its tokens in document order, and its fragments, root
+/// first, in document order.
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub(crate) html: String,
+    pub(crate) tokens: Vec<Token>,
     pub(crate) fragments: Vec<Fragment>,
 }
 
@@ -35,7 +42,11 @@ impl Rendered {
         let mut tokens = Vec::new();
         tokenize(&html, false, &mut tokens);
         let fragments = split(&html, &tokens);
-        Rendered { html, fragments }
+        Rendered {
+            html,
+            tokens,
+            fragments,
+        }
     }
 
     /// The rendered HTML.
@@ -48,9 +59,110 @@ impl Rendered {
         &self.html[fragment.key.0 as usize..fragment.key.1 as usize]
     }
 
+    /// The own tokens of fragment `index`: its tokens with each child as a reference
+    /// token whose range is the child's key.
+    pub(crate) fn own_tokens(&self, index: usize) -> OwnTokens<'_> {
+        let fragment = &self.fragments[index];
+        OwnTokens {
+            rendered: self,
+            next: fragment.start,
+            end: fragment.end,
+            next_child: index + 1,
+        }
+    }
+
+    /// The bytes a fragment covers, children included.
+    fn span(&self, fragment: &Fragment) -> &str {
+        if fragment.start == fragment.end {
+            return "";
+        }
+        let first = self.tokens[fragment.start as usize].start as usize;
+        let last = self.tokens[fragment.end as usize - 1].end as usize;
+        &self.html[first..last]
+    }
+
+    /// The fragments nested in fragment `index`, at any depth.
+    fn descendants(&self, index: usize) -> &[Fragment] {
+        let end = self.fragments[index].end;
+        let rest = &self.fragments[index + 1..];
+        let count = rest.iter().take_while(|f| f.start < end).count();
+        &rest[..count]
+    }
+
+    /// True when fragment `a` of `self` and fragment `b` of `other` have the same own
+    /// tokens. Identical bytes with identically placed children settle it with one
+    /// comparison; otherwise the own tokens are compared one by one.
+    pub(crate) fn same_own_tokens(&self, a: usize, other: &Rendered, b: usize) -> bool {
+        let (fa, fb) = (&self.fragments[a], &other.fragments[b]);
+        if self.span(fa) == other.span(fb) {
+            let (da, db) = (self.descendants(a), other.descendants(b));
+            // Equal bytes tokenize alike; only fragment boundaries (which depend on ids
+            // earlier in the page) could differ.
+            if da.len() == db.len()
+                && da.iter().zip(db).all(|(x, y)| {
+                    x.start - fa.start == y.start - fb.start && x.end - fa.start == y.end - fb.start
+                })
+            {
+                return true;
+            }
+        }
+        let mut xs = self.own_tokens(a);
+        let mut ys = other.own_tokens(b);
+        loop {
+            match (xs.next(), ys.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y))
+                    if x.kind == y.kind && x.text(&self.html) == y.text(&other.html) => {}
+                _ => return false,
+            }
+        }
+    }
+
     /// The number of fragments, the root included.
     pub fn fragment_count(&self) -> usize {
         self.fragments.len()
+    }
+}
+
+/// Iterator over a fragment's own tokens; see [`Rendered::own_tokens`].
+pub(crate) struct OwnTokens<'a> {
+    rendered: &'a Rendered,
+    next: u32,
+    end: u32,
+    /// The first fragment (in document order) that may start at or after `next`.
+    next_child: usize,
+}
+
+impl Iterator for OwnTokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        if self.next >= self.end {
+            return None;
+        }
+        let fragments = &self.rendered.fragments;
+        if let Some(child) = fragments
+            .get(self.next_child)
+            .filter(|c| c.start == self.next)
+        {
+            self.next = child.end;
+            // Step over the child's own descendants too.
+            self.next_child += 1;
+            while fragments
+                .get(self.next_child)
+                .is_some_and(|f| f.start < child.end)
+            {
+                self.next_child += 1;
+            }
+            return Some(Token {
+                kind: TokenKind::Ref,
+                start: child.key.0,
+                end: child.key.1,
+            });
+        }
+        let token = self.rendered.tokens[self.next as usize];
+        self.next += 1;
+        Some(token)
     }
 }
 
@@ -95,22 +207,21 @@ struct Open {
 
 fn split(html: &str, tokens: &[Token]) -> Vec<Fragment> {
     let b = html.as_bytes();
+    let n = tokens.len() as u32;
     let mut fragments = vec![Fragment {
         key: (0, 0),
-        tokens: Vec::new(),
+        start: 0,
+        end: n,
     }];
-    // Fragments being filled, innermost last; the root is always at the bottom.
-    let mut filling: Vec<usize> = vec![0];
     let mut open: Vec<Open> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
 
-    for &token in tokens {
-        let current = *filling.last().expect("the root is never closed");
-        let start = token.start as usize;
+    for (i, token) in tokens.iter().enumerate() {
         if token.kind != TokenKind::Tag {
-            fragments[current].tokens.push(token);
             continue;
         }
+        let i = i as u32;
+        let start = token.start as usize;
         let text = &b[start..token.end as usize];
         if text.get(1).is_some_and(|c| c.is_ascii_alphabetic()) {
             let name = tag_name(text, 1);
@@ -124,57 +235,40 @@ fn split(html: &str, tokens: &[Token]) -> Vec<Fragment> {
             let new_fragment = id.filter(|&(s, e)| {
                 !b[s..e].iter().any(|&c| c == b'<' || c == b'>') && seen.insert(&html[s..e])
             });
-            if let Some((s, e)) = new_fragment {
-                let child = fragments.len();
-                fragments[current].tokens.push(Token {
-                    kind: TokenKind::Ref,
-                    start: s as u32,
-                    end: e as u32,
-                });
+            let fragment = new_fragment.map(|(s, e)| {
                 fragments.push(Fragment {
                     key: (s as u32, e as u32),
-                    tokens: vec![token],
+                    start: i,
+                    end: i + 1,
                 });
-                if !self_contained {
-                    open.push(Open {
-                        name,
-                        fragment: Some(child),
-                    });
-                    filling.push(child);
-                }
-            } else {
-                fragments[current].tokens.push(token);
-                if !self_contained {
-                    open.push(Open {
-                        name,
-                        fragment: None,
-                    });
-                }
+                fragments.len() - 1
+            });
+            if !self_contained {
+                open.push(Open { name, fragment });
             }
         } else if text.get(1) == Some(&b'/') {
             let name = tag_name(text, 2);
             let name = &b[start + name.0..start + name.1];
-            match open
+            if let Some(matched) = open
                 .iter()
                 .rposition(|o| b[o.name.0..o.name.1].eq_ignore_ascii_case(name))
             {
-                Some(matched) => {
-                    // Anything opened after the match closes implicitly, before this tag.
-                    for o in open.drain(matched + 1..) {
-                        if o.fragment.is_some() {
-                            filling.pop();
-                        }
-                    }
-                    let current = *filling.last().expect("the root is never closed");
-                    fragments[current].tokens.push(token);
-                    if open.pop().and_then(|o| o.fragment).is_some() {
-                        filling.pop();
+                // Anything opened after the match closes implicitly, before this tag.
+                for o in open.drain(matched + 1..) {
+                    if let Some(f) = o.fragment {
+                        fragments[f].end = i;
                     }
                 }
-                None => fragments[current].tokens.push(token),
+                if let Some(f) = open.pop().and_then(|o| o.fragment) {
+                    fragments[f].end = i + 1;
+                }
             }
-        } else {
-            fragments[current].tokens.push(token);
+        }
+    }
+    // Elements never closed end with the render.
+    for o in open {
+        if let Some(f) = o.fragment {
+            fragments[f].end = n;
         }
     }
     fragments
@@ -234,12 +328,11 @@ mod tests {
 
     fn shape(html: &str) -> Vec<(String, Vec<String>)> {
         let r = Rendered::new(html.to_string());
-        r.fragments
-            .iter()
-            .map(|f| {
-                let toks = f
-                    .tokens
-                    .iter()
+        (0..r.fragments.len())
+            .map(|i| {
+                let f = &r.fragments[i];
+                let toks = r
+                    .own_tokens(i)
                     .map(|t| match t.kind {
                         TokenKind::Ref => format!("<#{}>", t.text(&r.html)),
                         _ => t.text(&r.html).to_string(),

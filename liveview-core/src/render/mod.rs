@@ -25,7 +25,7 @@ mod fragment;
 mod patch;
 mod token;
 
-pub use diff::{diff, full};
+pub use diff::{diff, diff_within, full};
 pub use document::Document;
 pub use fragment::Rendered;
 pub use patch::{write_json_str, Change, Op, Patch, PatchError};
