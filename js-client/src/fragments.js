@@ -8,6 +8,16 @@ export const SKIP = 'data-phx-skip';
 
 const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
+/**
+ * The tokens one inserted item stands for (§4.3): a string is a run of tokens to tokenize,
+ * `[token]` is one token taken verbatim; anything else is invalid (null).
+ */
+const insertedTokens = (item) => {
+  if (typeof item === 'string') return tokenize(item, true);
+  if (Array.isArray(item) && item.length === 1 && typeof item[0] === 'string') return [item[0]];
+  return null;
+};
+
 export class FragmentStore {
   constructor() {
     this.reset();
@@ -56,11 +66,12 @@ export class FragmentStore {
         const tokens = base ? base.slice() : [];
         for (const op of value) {
           const [index, del, ...insert] = Array.isArray(op) ? op : [];
+          const inserted = insert.map(insertedTokens);
           if (!Number.isInteger(index) || !Number.isInteger(del) || index < 0 || del < 0 ||
-              index + del > tokens.length || insert.some((t) => typeof t !== 'string')) {
+              index + del > tokens.length || inserted.includes(null)) {
             throw new Error(`bad op ${JSON.stringify(op)} for fragment "${key}" of ${tokens.length} tokens`);
           }
-          tokens.splice(index, del, ...insert);
+          tokens.splice(index, del, ...inserted.flat());
         }
         next.set(key, tokens);
         changed.add(key);

@@ -142,6 +142,16 @@ test('a bad diff throws and leaves the store as it was', () => {
   assert.throws(() => store.html(''), /contains itself/);
 });
 
+test('an inserted run is tokenized; a one-element array is one verbatim token', () => {
+  const store = new FragmentStore();
+  store.apply({ '': '<p>a</p><script>x()</script>' });
+  store.apply({ '': [[1, 1, 'b c<b>d</b>'], [8, 1, ['if (a < b) y()']]] });
+  assert.equal(store.html(''), '<p>b c<b>d</b></p><script>if (a < b) y()</script>');
+  assert.deepEqual(store.frags.get('').slice(1, 6), ['b ', 'c', '<b>', 'd', '</b>']);
+  assert.throws(() => store.apply({ '': [[0, 0, ['a', 'b']]] }), /bad op/);
+  assert.throws(() => store.apply({ '': [[0, 0, 7]] }), /bad op/);
+});
+
 test('placeholders: the attribute goes after the tag name; one-token children (void, />) get no end tag', () => {
   const store = new FragmentStore();
   store.apply({ '': '<#a><#b><#c>', a: '<a id="a" href=x/>', b: '<input id="b">', c: '<circle id="c"/>' });

@@ -19,9 +19,13 @@ fn counter(count: i64) -> Markup {
 }
 
 /// A search page whose 20 results are entirely different for each query.
-fn search(query: &str, template: fn(&str, usize) -> String) -> (Markup, usize) {
+/// Returns the page, the results' text bytes and the results' HTML bytes.
+fn search(query: &str, template: fn(&str, usize) -> String) -> (Markup, usize, usize) {
     let results: Vec<String> = (0..20).map(|i| template(query, i)).collect();
     let text: usize = results.iter().map(String::len).sum();
+    let results_html = html! { @for r in &results { li { (r) } } }
+        .into_string()
+        .len();
     let markup = html! {
         form phx-change="search" phx-submit="search" {
             input type="text" name="query" value=(query) phx-debounce="300";
@@ -29,7 +33,7 @@ fn search(query: &str, template: fn(&str, usize) -> String) -> (Markup, usize) {
         }
         ul id="results" { @for r in &results { li { (r) } } }
     };
-    (markup, text)
+    (markup, text, results_html)
 }
 
 fn patch_bytes(a: Markup, b: Markup) -> usize {
@@ -51,10 +55,10 @@ fn main() {
         )
         .to_json()
     );
-    let (before, _) = search("tokio", |q, i| {
+    let (before, _, _) = search("tokio", |q, i| {
         format!("{q} result {i}: a title of some length")
     });
-    let (after, changed_text) = search("axum", |q, i| {
+    let (after, changed_text, changed_html) = search("axum", |q, i| {
         format!(
             "Chapter {}. Routing {q} handlers with extractors, part {i}",
             i * 7 + 3
@@ -68,7 +72,9 @@ fn main() {
             "counter_increment_frame_bytes": counter_frame.len(),
             "search_20_results_patch_bytes": search_patch,
             "search_20_results_changed_text_bytes": changed_text,
+            "search_20_results_changed_html_bytes": changed_html,
             "search_patch_over_text": search_patch as f64 / changed_text as f64,
+            "search_patch_over_html": search_patch as f64 / changed_html as f64,
         })
     );
 }

@@ -7,8 +7,8 @@ use rustc_hash::FxHashMap;
 use similar::algorithms::{myers, DiffHook};
 
 use super::fragment::Rendered;
-use super::patch::{json_str_len, write_ops, Change, Op, Patch};
-use super::token::TokenKind;
+use super::patch::{json_str_len, write_ops, Change, Insert, Op, Patch};
+use super::token::{opens_raw_text, TokenKind};
 
 /// Myers is quadratic in the number of differences; past this budget per fragment
 /// `similar` settles for a coarser (still correct) diff, and the whole fragment often wins.
@@ -147,7 +147,8 @@ impl EditScript {
     fn splices(mut self, old_len: usize, new: &[Comparable<'_>]) -> Option<Vec<Op>> {
         self.edits.sort_unstable();
         let (mut old_at, mut new_at) = (0, 0);
-        let mut ops: Vec<Op> = Vec::new();
+        // Each op with the number of tokens it inserts.
+        let mut ops: Vec<(Op, usize)> = Vec::new();
         // Tokens added minus tokens removed so far: an old token's position in the client's
         // list is its old index plus this.
         let mut shift = 0isize;
@@ -179,23 +180,31 @@ impl EditScript {
                 }
             }
             shift += edit.new_len as isize - edit.old_len as isize;
-            let insert = new[edit.new..edit.new + edit.new_len]
-                .iter()
-                .map(|&t| wire_token(t));
+            let insert = insert_items(new, edit.new, edit.new_len);
             // A splice that starts where the previous one's insertion ends joins it.
             match ops.last_mut() {
-                Some(last) if last.index + last.insert.len() == index => {
+                Some((last, inserted)) if last.index + *inserted == index => {
                     last.delete += edit.old_len;
-                    last.insert.extend(insert);
+                    *inserted += edit.new_len;
+                    for item in insert {
+                        match (last.insert.last_mut(), item) {
+                            (Some(Insert::Run(run)), Insert::Run(more)) => run.push_str(&more),
+                            (_, item) => last.insert.push(item),
+                        }
+                    }
                 }
-                _ => ops.push(Op {
-                    index,
-                    delete: edit.old_len,
-                    insert: insert.collect(),
-                }),
+                _ => ops.push((
+                    Op {
+                        index,
+                        delete: edit.old_len,
+                        insert,
+                    },
+                    edit.new_len,
+                )),
             }
         }
-        (old_at == old_len && new_at == new.len()).then_some(ops)
+        (old_at == old_len && new_at == new.len())
+            .then(|| ops.into_iter().map(|(op, _)| op).collect())
     }
 }
 
@@ -241,11 +250,34 @@ impl DiffHook for EditScript {
     }
 }
 
-fn wire_token((kind, text): Comparable<'_>) -> String {
-    match kind {
-        TokenKind::Ref => format!("<#{text}>"),
-        _ => text.to_owned(),
+/// Tokens `new[start..start + len]` as they travel: one run string, which the receiver
+/// tokenizes back into the same tokens (concatenated tokens re-tokenize identically), except
+/// a raw text token whose opening tag is not in the run: alone it would be cut into words,
+/// so it travels verbatim.
+fn insert_items(new: &[Comparable<'_>], start: usize, len: usize) -> Vec<Insert> {
+    let mut items = Vec::new();
+    let mut run = String::new();
+    for (j, &(kind, text)) in new.iter().enumerate().skip(start).take(len) {
+        let raw_text = kind == TokenKind::Text
+            && j > 0
+            && new[j - 1].0 == TokenKind::Tag
+            && opens_raw_text(new[j - 1].1);
+        if raw_text && j == start {
+            items.push(Insert::Verbatim(text.to_owned()));
+            continue;
+        }
+        if kind == TokenKind::Ref {
+            run.push_str("<#");
+            run.push_str(text);
+            run.push('>');
+        } else {
+            run.push_str(text);
+        }
     }
+    if !run.is_empty() {
+        items.push(Insert::Run(run));
+    }
+    items
 }
 
 /// The fragment's own tokens concatenated, each child written as `<#key>`.

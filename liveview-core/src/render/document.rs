@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::patch::{Change, Patch, PatchError};
+use super::patch::{Change, Insert, Patch, PatchError};
 use super::token::{tokenize, TokenKind};
 
 /// What a client holds: each fragment's token list, references written as `<#key>`.
@@ -43,7 +43,11 @@ impl Document {
                                 tokens.len()
                             )));
                         }
-                        tokens.splice(op.index..op.index + op.delete, op.insert.iter().cloned());
+                        let inserted = op.insert.iter().flat_map(|item| match item {
+                            Insert::Run(run) => wire_tokens(run),
+                            Insert::Verbatim(token) => vec![token.clone()],
+                        });
+                        tokens.splice(op.index..op.index + op.delete, inserted);
                     }
                 }
             }

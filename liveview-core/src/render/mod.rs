@@ -28,5 +28,5 @@ mod token;
 pub use diff::{diff, diff_within, full};
 pub use document::Document;
 pub use fragment::Rendered;
-pub use patch::{write_json_str, Change, Op, Patch, PatchError};
+pub use patch::{write_json_str, Change, Insert, Op, Patch, PatchError};
 pub use token::{tokenize, Token, TokenKind};

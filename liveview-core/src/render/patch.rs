@@ -15,12 +15,23 @@ pub enum Change {
     Removed,
 }
 
-/// One splice: `tokens.splice(index, delete, ...insert)`.
+/// One splice: `tokens.splice(index, delete, ...tokens of insert)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
     pub index: usize,
     pub delete: usize,
-    pub insert: Vec<String>,
+    pub insert: Vec<Insert>,
+}
+
+/// Tokens to insert, as they travel (protocol §4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Insert {
+    /// Consecutive tokens written as one string; the receiver tokenizes it (wire rules).
+    /// One string for a run costs 2 bytes of quoting instead of 3 per token.
+    Run(String),
+    /// One token taken as it is: raw `script`/`style`/`textarea`/`title` text sent without
+    /// its opening tag, which tokenizing on its own would cut into words. JSON: `["text"]`.
+    Verbatim(String),
 }
 
 /// The changes between two renders of a view, keyed by fragment; empty when nothing changed.
@@ -108,7 +119,14 @@ fn op_from_json(op: &Value) -> Result<Op, PatchError> {
     };
     let insert = items[2.min(items.len())..]
         .iter()
-        .map(|t| t.as_str().map(str::to_owned).ok_or_else(bad))
+        .map(|item| match item {
+            Value::String(run) => Ok(Insert::Run(run.clone())),
+            Value::Array(one) => match one.as_slice() {
+                [Value::String(token)] => Ok(Insert::Verbatim(token.clone())),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        })
         .collect::<Result<_, _>>()?;
     Ok(Op {
         index: number(0)?,
@@ -124,9 +142,16 @@ pub(crate) fn write_ops(out: &mut String, ops: &[Op]) {
             out.push(',');
         }
         let _ = write!(out, "[{},{}", op.index, op.delete);
-        for token in &op.insert {
+        for item in &op.insert {
             out.push(',');
-            write_json_str(out, token);
+            match item {
+                Insert::Run(run) => write_json_str(out, run),
+                Insert::Verbatim(token) => {
+                    out.push('[');
+                    write_json_str(out, token);
+                    out.push(']');
+                }
+            }
         }
         out.push(']');
     }
@@ -201,7 +226,7 @@ mod tests {
                     Change::Ops(vec![Op {
                         index: 2,
                         delete: 1,
-                        insert: vec!["1".into()],
+                        insert: vec![Insert::Run("1".into())],
                     }]),
                 ),
                 (

@@ -147,6 +147,15 @@ pub(crate) fn tag_name(tag: &[u8], from: usize) -> (usize, usize) {
     (from, end)
 }
 
+/// Whether `tag` is a start tag whose content is one raw text token (rule 3).
+pub(crate) fn opens_raw_text(tag: &str) -> bool {
+    let b = tag.as_bytes();
+    b.first() == Some(&b'<') && b.get(1).is_some_and(u8::is_ascii_alphabetic) && {
+        let (s, e) = tag_name(b, 1);
+        is_raw_text(&b[s..e])
+    }
+}
+
 fn is_raw_text(name: &[u8]) -> bool {
     RAW_TEXT.iter().any(|raw| raw.eq_ignore_ascii_case(name))
 }
