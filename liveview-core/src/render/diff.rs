@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use similar::algorithms::{myers, DiffHook};
 
 use super::fragment::Rendered;
-use super::patch::{json_str_len, write_ops, Change, Insert, Op, Patch};
+use super::patch::{json_str_len, Change, Insert, Op, Patch};
 use super::token::{opens_raw_text, TokenKind};
 
 /// Myers is quadratic in the number of differences; past this budget per fragment
@@ -106,17 +106,41 @@ fn changed(
     let deadline = Instant::now() + budget;
     let Ok(()) = myers::diff_deadline(&mut script, &a, 0..a.len(), &b, 0..b.len(), Some(deadline));
 
-    let whole = whole(new, fragment);
-    let Some(ops) = script.splices(a.len(), &b) else {
-        return Change::Whole(whole);
-    };
-    let mut encoded = String::new();
-    write_ops(&mut encoded, &ops);
-    if encoded.len() <= json_str_len(&whole) {
-        Change::Ops(ops)
-    } else {
-        Change::Whole(whole)
+    match script.splices(a.len(), &b) {
+        Some(ops) if ops_json_len(&ops) <= whole_json_len(&b) => Change::Ops(ops),
+        _ => Change::Whole(whole(new, fragment)),
     }
+}
+
+/// The JSON length of a fragment sent whole, without building it.
+fn whole_json_len(tokens: &[Comparable<'_>]) -> usize {
+    tokens
+        .iter()
+        .map(|&(kind, text)| json_str_len(text) - 2 + if kind == TokenKind::Ref { 3 } else { 0 })
+        .sum::<usize>()
+        + 2
+}
+
+/// The JSON length of an op list, without writing it.
+fn ops_json_len(ops: &[Op]) -> usize {
+    let digits = |n: usize| n.checked_ilog10().unwrap_or(0) as usize + 1;
+    ops.iter()
+        .map(|op| {
+            let items: usize = op
+                .insert
+                .iter()
+                .map(|item| match item {
+                    Insert::Run(run) => 1 + json_str_len(run),
+                    Insert::Verbatim(token) => 3 + json_str_len(token),
+                })
+                .sum();
+            // `[index,delete` ... `]`
+            3 + digits(op.index) + digits(op.delete) + items
+        })
+        .sum::<usize>()
+        // The enclosing `[]` and the commas between ops.
+        + 2
+        + ops.len().saturating_sub(1)
 }
 
 /// One step of an edit script, in old/new token indices.
@@ -294,4 +318,38 @@ fn whole(rendered: &Rendered, fragment: usize) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::patch::write_ops;
+
+    #[test]
+    fn computed_json_lengths_match_the_written_json() {
+        let ops = vec![
+            Op {
+                index: 0,
+                delete: 12,
+                insert: vec![Insert::Run("a \"b\"".into())],
+            },
+            Op {
+                index: 105,
+                delete: 0,
+                insert: vec![Insert::Verbatim("x<y".into()), Insert::Run("é".into())],
+            },
+        ];
+        let mut written = String::new();
+        write_ops(&mut written, &ops);
+        assert_eq!(ops_json_len(&ops), written.len());
+        assert_eq!(ops_json_len(&[]), 2);
+
+        let tokens = [
+            (TokenKind::Tag, "<p>"),
+            (TokenKind::Ref, "k\"1"),
+            (TokenKind::Text, "new\nline"),
+        ];
+        let whole = "<p><#k\"1>new\nline";
+        assert_eq!(whole_json_len(&tokens), json_str_len(whole));
+    }
 }
