@@ -60,6 +60,7 @@ pub(crate) async fn run<V: LiveView>(mut ws: WebSocket, live: Arc<Inner>, path_p
         Ok(view) => view,
         Err(reason) => return crash(&mut ws, reference, &reason).await,
     };
+    let rate = RateLimit::new(live.config.events_per_second, live.config.event_burst);
     let mut process = Process {
         ws,
         live,
@@ -68,12 +69,8 @@ pub(crate) async fn run<V: LiveView>(mut ws: WebSocket, live: Arc<Inner>, path_p
         path_params,
         rendered: Rendered::new(String::new()),
         title: None,
-        rate: RateLimit::new(0, 0),
+        rate,
     };
-    process.rate = RateLimit::new(
-        process.live.config.events_per_second,
-        process.live.config.event_burst,
-    );
     if let Err(reason) = guarded(
         process
             .view

@@ -90,7 +90,7 @@ pub(crate) fn reply(reference: u64, patch: Option<&Patch>, meta: &Map<String, Va
     }
     if !meta.is_empty() {
         out.push(',');
-        out.push_str(&Value::Object(meta.clone()).to_string());
+        out.push_str(&serde_json::to_string(meta).expect("JSON values serialise"));
     }
     out.push(']');
     out

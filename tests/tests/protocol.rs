@@ -28,6 +28,7 @@ enum ProbeEvent {
     Add { amount: u32 },
     Go,
     Notify,
+    Burst,
 }
 
 impl LiveView for Probe {
@@ -65,6 +66,12 @@ impl LiveView for Probe {
             ProbeEvent::Tick => socket.send_after(Duration::from_millis(10), 5),
             ProbeEvent::Add { amount } => self.ticks += amount,
             ProbeEvent::Go => socket.push_patch("/probe?tab=two"),
+            ProbeEvent::Burst => {
+                let mailbox = socket.mailbox();
+                for _ in 0..100 {
+                    mailbox.send(1).await?;
+                }
+            }
             ProbeEvent::Notify => {
                 socket.put_flash("info", "Saved");
                 socket.push_event("highlight", json!({"id": 3}));
@@ -193,7 +200,7 @@ async fn unknown_events_and_bad_payloads_name_the_problem() {
     send(&mut ws, json!([2, "event", "fly", {}])).await;
     assert_eq!(
         next(&mut ws).await[2]["error"],
-        "unknown event \"fly\"; this view handles: panic, fail, tick, add, go, notify"
+        "unknown event \"fly\"; this view handles: panic, fail, tick, add, go, notify, burst"
     );
     send(&mut ws, json!([3, "event", "add", {"amount": "lots"}])).await;
     let error = next(&mut ws).await[2]["error"].as_str().unwrap().to_owned();
@@ -347,4 +354,31 @@ async fn flash_and_pushed_events_reach_the_client() {
     );
     view.element(".flash-info", "Saved").click().await.unwrap();
     assert!(!view.has_element(".flash-info"));
+}
+
+#[tokio::test]
+async fn messages_waiting_together_are_rendered_once() {
+    let mut ws = joined(config()).await;
+    send(&mut ws, json!([2, "event", "burst", {}])).await;
+    assert_eq!(
+        next(&mut ws).await,
+        json!([2]),
+        "the event itself changes nothing"
+    );
+    let mut pushes = 0;
+    let mut ticks = String::new();
+    while ticks != "100" {
+        let frame = next(&mut ws).await;
+        assert_eq!(
+            frame[0], 0,
+            "updates from messages are pushed with ref 0: {frame}"
+        );
+        pushes += 1;
+        ticks = frame[1]["ticks"][0][2]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    }
+    // 100 messages were waiting: at most 64 are handled per render, so two renders.
+    assert!(pushes <= 2, "{pushes} pushes for 100 messages");
 }
