@@ -102,15 +102,46 @@ fn changed(
 ) -> Change {
     let a = comparable(old, previous);
     let b = comparable(new, fragment);
-    let mut script = EditScript::default();
-    let deadline = Instant::now() + budget;
-    let Ok(()) = myers::diff_deadline(&mut script, &a, 0..a.len(), &b, 0..b.len(), Some(deadline));
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (old_end, new_end) = (a.len() - suffix, b.len() - suffix);
 
-    match script.splices(a.len(), &b) {
+    let (old_mid, new_mid) = (old_end - prefix, new_end - prefix);
+    let ops = if old_mid.min(new_mid) <= 1 && old_mid.max(new_mid) <= SMALL_EDIT {
+        // A few tokens in one place (a number, a cell): one splice, no search needed.
+        Some(vec![Op {
+            index: prefix,
+            delete: old_mid,
+            insert: insert_items(&b, prefix, new_mid),
+        }])
+    } else {
+        let mut script = EditScript::default();
+        let deadline = Instant::now() + budget;
+        let Ok(()) = myers::diff_deadline(
+            &mut script,
+            &a,
+            prefix..old_end,
+            &b,
+            prefix..new_end,
+            Some(deadline),
+        );
+        script.splices(prefix..old_end, &b, prefix..new_end)
+    };
+    match ops {
         Some(ops) if ops_json_len(&ops) <= whole_json_len(&b) => Change::Ops(ops),
         _ => Change::Whole(whole(new, fragment)),
     }
 }
+
+/// After the common prefix and suffix, when one side has at most one token left and the
+/// other at most this many, a single splice is sent without running Myers: with at most one
+/// old (or new) token there is at most one token a search could keep.
+const SMALL_EDIT: usize = 8;
 
 /// The JSON length of a fragment sent whole, without building it.
 fn whole_json_len(tokens: &[Comparable<'_>]) -> usize {
@@ -166,11 +197,17 @@ struct EditScript {
 }
 
 impl EditScript {
-    /// The splices turning `old_len` old tokens into `new`, or `None` if the script does not
-    /// cover both sides exactly once (the caller then sends the fragment whole).
-    fn splices(mut self, old_len: usize, new: &[Comparable<'_>]) -> Option<Vec<Op>> {
+    /// The splices turning the `old` token range into the `new` one (everything outside
+    /// them is equal), or `None` if the script does not cover both ranges exactly once (the
+    /// caller then sends the fragment whole).
+    fn splices(
+        mut self,
+        old: std::ops::Range<usize>,
+        new_tokens: &[Comparable<'_>],
+        new: std::ops::Range<usize>,
+    ) -> Option<Vec<Op>> {
         self.edits.sort_unstable();
-        let (mut old_at, mut new_at) = (0, 0);
+        let (mut old_at, mut new_at) = (old.start, new.start);
         // Each op with the number of tokens it inserts.
         let mut ops: Vec<(Op, usize)> = Vec::new();
         // Tokens added minus tokens removed so far: an old token's position in the client's
@@ -204,7 +241,7 @@ impl EditScript {
                 }
             }
             shift += edit.new_len as isize - edit.old_len as isize;
-            let insert = insert_items(new, edit.new, edit.new_len);
+            let insert = insert_items(new_tokens, edit.new, edit.new_len);
             // A splice that starts where the previous one's insertion ends joins it.
             match ops.last_mut() {
                 Some((last, inserted)) if last.index + *inserted == index => {
@@ -227,7 +264,7 @@ impl EditScript {
                 )),
             }
         }
-        (old_at == old_len && new_at == new.len())
+        (old_at == old.end && new_at == new.end)
             .then(|| ops.into_iter().map(|(op, _)| op).collect())
     }
 }
