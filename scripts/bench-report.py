@@ -26,6 +26,7 @@ results = {
     },
     "wire": json.loads((out / "wire.json").read_text()),
     "js_client": json.loads((out / "js-size.json").read_text()),
+    "tcp_floor": json.loads((out / "floor.json").read_text()),
     "roundtrip": json.loads((out / "roundtrip.json").read_text()),
     "busy": [json.loads(l) for l in (out / "busy.jsonl").read_text().splitlines() if l],
     "idle": [json.loads(l) for l in (out / "idle.jsonl").read_text().splitlines() if l],

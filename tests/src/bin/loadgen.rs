@@ -6,7 +6,11 @@
 //! loadgen roundtrip --url http://127.0.0.1:4000/counter --requests 20000
 //! loadgen busy      --url ... --connections 200 --seconds 10
 //! loadgen idle      --url ... --connections 10000 --server-pid PID [--sources 8]
+//! loadgen floor     --requests 20000
 //! ```
+//!
+//! `floor` needs no server: it measures a plain TCP echo round trip on loopback with tokio
+//! (same message sizes as a counter click), the machine's floor for `roundtrip`.
 //!
 //! Output is one JSON object on stdout (figures) so scripts can collect it.
 
@@ -190,7 +194,47 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Round trips of a 30-byte request and a 20-byte reply over a loopback TCP echo.
+async fn floor(requests: usize) -> Result<Value, String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        if let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.set_nodelay(true);
+            let mut buf = [0u8; 64];
+            while let Ok(n) = socket.read(&mut buf).await {
+                if n == 0 || socket.write_all(&buf[..20.min(n)]).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let request = [b'x'; 30];
+    let mut reply = [0u8; 20];
+    let mut latencies = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let start = Instant::now();
+        stream
+            .write_all(&request)
+            .await
+            .map_err(|e| e.to_string())?;
+        stream
+            .read_exact(&mut reply)
+            .await
+            .map_err(|e| e.to_string())?;
+        latencies.push(start.elapsed());
+    }
+    Ok(json!({ "mode": "floor", "latency": percentiles(latencies) }))
+}
+
 async fn run(args: Args) -> Result<Value, String> {
+    if args.mode == "floor" {
+        return floor(args.requests).await;
+    }
     let token = session_token(args.addr, &args.path).await?;
     match args.mode.as_str() {
         "roundtrip" => {
