@@ -98,30 +98,38 @@ fn pair() -> impl Strategy<Value = (String, String)> {
     ]
 }
 
+/// A client joins on render `a` (checked to show `a` exactly), applies the patch `patch`
+/// computes to `b`; returns what the client shows and what the server rendered.
+fn join_then_patch(
+    a: String,
+    b: String,
+    patch: impl Fn(&Rendered, &Rendered) -> liveview_core::render::Patch,
+) -> (String, String) {
+    let old = Rendered::new(a);
+    let new = Rendered::new(b);
+    let mut client = Document::new();
+    client.apply(&full(&old)).unwrap();
+    assert_eq!(client.html().unwrap(), old.html());
+    client.apply(&patch(&old, &new)).unwrap();
+    (client.html().unwrap(), new.html().to_owned())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn applying_the_diff_to_the_old_render_gives_the_new_one((a, b) in pair()) {
-        let old = Rendered::new(a);
-        let new = Rendered::new(b);
-        let mut client = Document::new();
-        client.apply(&full(&old)).unwrap();
-        prop_assert_eq!(client.html().unwrap(), old.html());
-        client.apply(&diff(&old, &new)).unwrap();
-        prop_assert_eq!(client.html().unwrap(), new.html());
+        let (client, expected) = join_then_patch(a, b, |old, new| diff(old, new));
+        prop_assert_eq!(client, expected);
     }
 
     /// With no time budget every changed fragment takes Myers' cut-short path, which
     /// reports its steps out of order: the patch must still be right.
     #[test]
     fn a_diff_cut_short_by_its_deadline_is_still_right((a, b) in pair()) {
-        let old = Rendered::new(a);
-        let new = Rendered::new(b);
-        let mut client = Document::new();
-        client.apply(&full(&old)).unwrap();
-        client.apply(&diff_within(&old, &new, Duration::ZERO)).unwrap();
-        prop_assert_eq!(client.html().unwrap(), new.html());
+        let (client, expected) =
+            join_then_patch(a, b, |old, new| diff_within(old, new, Duration::ZERO));
+        prop_assert_eq!(client, expected);
     }
 
     #[test]

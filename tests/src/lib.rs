@@ -1,1 +1,4 @@
-//! Cross-crate tests live in `tests/tests/`; this crate has no code of its own.
+//! Cross-crate tests live in `tests/tests/` (protocol over a real websocket, the demo
+//! through the harness); `tests/vectors/` holds the patch vectors shared with the JS
+//! client, `tests/e2e/` the browser tests, and `src/bin/loadgen.rs` the load generator
+//! behind `docs/benchmarks.md`. The library itself is empty.
