@@ -89,7 +89,10 @@ async fn await_join(ws: &mut WebSocket, live: &Inner) -> Option<(u64, String, St
     loop {
         let message = match tokio::time::timeout_at(deadline, ws.recv()).await {
             Ok(Some(Ok(message))) => message,
-            Ok(Some(Err(error))) => return read_failed(ws, &error).await,
+            Ok(Some(Err(error))) => {
+                read_failed(ws, &error).await;
+                return None;
+            }
             Ok(None) => return None,
             Err(_) => {
                 close(ws, POLICY, "no join frame in time").await;
@@ -143,7 +146,7 @@ async fn frame_text(ws: &mut WebSocket, live: &Inner, message: Message) -> Optio
 }
 
 /// A read error ends the connection; a frame over the transport's hard limit gets a reason.
-async fn read_failed<T>(ws: &mut WebSocket, error: &axum::Error) -> Option<T> {
+async fn read_failed(ws: &mut WebSocket, error: &axum::Error) {
     let text = error.to_string();
     if text.contains("too long") || text.contains("Space limit") {
         tracing::warn!(%error, "frame too large");
@@ -156,7 +159,6 @@ async fn read_failed<T>(ws: &mut WebSocket, error: &axum::Error) -> Option<T> {
     } else {
         tracing::debug!(%error, "socket read failed");
     }
-    None
 }
 
 struct Process<V: LiveView> {
@@ -186,7 +188,7 @@ impl<V: LiveView> Process<V> {
                     idle.as_mut().reset(tokio::time::Instant::now() + idle_timeout);
                     let message = match frame {
                         Some(Ok(message)) => message,
-                        Some(Err(error)) => return read_failed(&mut self.ws, &error).await.unwrap_or(()),
+                        Some(Err(error)) => return read_failed(&mut self.ws, &error).await,
                         None => return,
                     };
                     let Some(text) = frame_text(&mut self.ws, &self.live, message).await else {
