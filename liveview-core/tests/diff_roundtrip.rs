@@ -119,7 +119,7 @@ proptest! {
 
     #[test]
     fn applying_the_diff_to_the_old_render_gives_the_new_one((a, b) in pair()) {
-        let (client, expected) = join_then_patch(a, b, |old, new| diff(old, new));
+        let (client, expected) = join_then_patch(a, b, diff);
         prop_assert_eq!(client, expected);
     }
 
