@@ -10,7 +10,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::http::Uri;
 use futures_util::FutureExt as _;
 use serde_json::{Map, Value};
@@ -99,10 +99,12 @@ async fn await_join(ws: &mut WebSocket, live: &Inner) -> Option<(u64, String, St
                 return None;
             }
         };
-        let Some(text) = frame_text(ws, live, message).await? else {
-            continue;
+        let text = match frame_text(ws, live, message).await {
+            Incoming::Text(text) => text,
+            Incoming::Skip => continue,
+            Incoming::Done => return None,
         };
-        match protocol::parse(&text) {
+        match protocol::parse(text.as_str()) {
             Ok((reference, ClientFrame::Join { session, url })) => {
                 return Some((reference, session, url))
             }
@@ -120,8 +122,17 @@ async fn await_join(ws: &mut WebSocket, live: &Inner) -> Option<(u64, String, St
     }
 }
 
-/// The text of a frame; `Some(None)` for frames to skip, `None` when the socket is done.
-async fn frame_text(ws: &mut WebSocket, live: &Inner, message: Message) -> Option<Option<String>> {
+/// What a websocket message means to the process.
+enum Incoming {
+    /// A text frame within the size limit, borrowed from the transport's buffer.
+    Text(Utf8Bytes),
+    /// Answered or ignored (binary, ping, pong): wait for the next one.
+    Skip,
+    /// The socket is closed, or was closed for an oversized frame.
+    Done,
+}
+
+async fn frame_text(ws: &mut WebSocket, live: &Inner, message: Message) -> Incoming {
     match message {
         Message::Text(text) if text.len() > live.config.max_frame_bytes => {
             let reason = format!(
@@ -132,16 +143,18 @@ async fn frame_text(ws: &mut WebSocket, live: &Inner, message: Message) -> Optio
             tracing::warn!("{reason}");
             let _ = send(ws, protocol::reply(0, None, &meta("error", reason))).await;
             close(ws, TOO_BIG, "frame too large").await;
-            None
+            Incoming::Done
         }
-        Message::Text(text) => Some(Some(text.as_str().to_owned())),
+        Message::Text(text) => Incoming::Text(text),
         Message::Binary(_) => {
             let error = meta("error", "malformed frame: binary frames are not supported");
-            send(ws, protocol::reply(0, None, &error)).await.ok()?;
-            Some(None)
+            match send(ws, protocol::reply(0, None, &error)).await {
+                Ok(()) => Incoming::Skip,
+                Err(()) => Incoming::Done,
+            }
         }
-        Message::Close(_) => None,
-        Message::Ping(_) | Message::Pong(_) => Some(None),
+        Message::Close(_) => Incoming::Done,
+        Message::Ping(_) | Message::Pong(_) => Incoming::Skip,
     }
 }
 
@@ -191,13 +204,14 @@ impl<V: LiveView> Process<V> {
                         Some(Err(error)) => return read_failed(&mut self.ws, &error).await,
                         None => return,
                     };
-                    let Some(text) = frame_text(&mut self.ws, &self.live, message).await else {
-                        return;
-                    };
-                    if let Some(text) = text {
-                        if self.handle_frame(&text).await.is_err() {
-                            return;
+                    match frame_text(&mut self.ws, &self.live, message).await {
+                        Incoming::Text(text) => {
+                            if self.handle_frame(text.as_str()).await.is_err() {
+                                return;
+                            }
                         }
+                        Incoming::Skip => {}
+                        Incoming::Done => return,
                     }
                 }
                 Some(msg) = mailbox.recv() => {
