@@ -46,6 +46,9 @@ impl std::fmt::Display for TestError {
 
 impl std::error::Error for TestError {}
 
+/// An element found in the view: its outer HTML and its attributes.
+type Found = (String, Map<String, Value>);
+
 fn fail<T>(message: impl Into<String>) -> Result<T, TestError> {
     Err(TestError(message.into()))
 }
@@ -143,22 +146,36 @@ impl LiveViewTest {
 
     /// True when some element matches `selector`.
     pub fn has_element(&self, selector: &str) -> bool {
-        self.count(selector, None) > 0
+        self.count(selector, "") > 0
     }
 
     /// True when some element matching `selector` contains `text`.
     pub fn has_element_with_text(&self, selector: &str, text: &str) -> bool {
-        self.count(selector, Some(text)) > 0
+        self.count(selector, text) > 0
     }
 
-    fn count(&self, css: &str, text: Option<&str>) -> usize {
-        let Ok(sel) = selector(css) else { return 0 };
+    fn count(&self, css: &str, text: &str) -> usize {
+        self.matching(css, text).map_or(0, |found| found.len())
+    }
+
+    /// Elements matching `css` whose text contains `text` (`""` for any): each element's
+    /// outer HTML and attributes.
+    fn matching(&self, css: &str, text: &str) -> Result<Vec<Found>, TestError> {
+        let sel = selector(css)?;
         let fragment = Html::parse_fragment(&self.html);
-        let matches = fragment
+        let found = fragment
             .select(&sel)
-            .filter(|e| text.is_none_or(|t| element_text(e).contains(t)))
-            .count();
-        matches
+            .filter(|e| element_text(e).contains(text))
+            .map(|e| {
+                let attrs = e
+                    .value()
+                    .attrs()
+                    .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+                    .collect();
+                (e.html(), attrs)
+            })
+            .collect();
+        Ok(found)
     }
 
     /// The one element matching `selector` whose text contains `text` (use `""` for any).
@@ -291,23 +308,11 @@ impl LiveViewTest {
         Ok(())
     }
 
-    /// The one element matching a selector and text, as an owned fragment of HTML.
-    fn find(&self, css: &str, text: &str) -> Result<(String, Map<String, Value>), TestError> {
-        let sel = selector(css)?;
-        let fragment = Html::parse_fragment(&self.html);
-        let found: Vec<ElementRef<'_>> = fragment
-            .select(&sel)
-            .filter(|e| element_text(e).contains(text))
-            .collect();
-        match found.as_slice() {
-            [one] => {
-                let attrs = one
-                    .value()
-                    .attrs()
-                    .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
-                    .collect();
-                Ok((one.html(), attrs))
-            }
+    /// The one element matching a selector and text: its outer HTML and attributes.
+    fn find(&self, css: &str, text: &str) -> Result<Found, TestError> {
+        let mut found = self.matching(css, text)?;
+        match found.as_mut_slice() {
+            [one] => Ok(std::mem::take(one)),
             [] => fail(format!(
                 "no element matches {css:?} with text {text:?} in:\n{}",
                 self.html
