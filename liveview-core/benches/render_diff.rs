@@ -52,9 +52,10 @@ fn search(query: &str) -> Markup {
     }
 }
 
-/// One update: render the new state, split it, diff against the previous, encode.
+/// One update as a view process makes it: render the new state, tokenize and split what
+/// changed, diff against the previous render, encode.
 fn update(previous: &Rendered, next: Markup) -> (Rendered, String) {
-    let rendered = Rendered::new(next.into_string());
+    let rendered = previous.next(next.into_string());
     let patch = diff(previous, &rendered);
     let json = patch.to_json();
     (rendered, json)

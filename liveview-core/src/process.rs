@@ -352,7 +352,7 @@ impl<V: LiveView> Process<V> {
             }
             self.title = title;
         }
-        let rendered = Rendered::new(render_root(&self.view, &self.socket));
+        let rendered = self.rendered.next(render_root(&self.view, &self.socket));
         let patch = if join {
             full(&rendered)
         } else {

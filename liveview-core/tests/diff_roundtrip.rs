@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use liveview_core::render::{diff, diff_within, full, Document, Rendered};
+use liveview_core::render::{diff, diff_within, full, Document, Patch, Rendered};
 use proptest::prelude::*;
 
 fn text() -> impl Strategy<Value = String> {
@@ -76,42 +76,41 @@ fn document() -> impl Strategy<Value = String> {
     prop::collection::vec(node(), 0..5).prop_map(|n| n.concat())
 }
 
-/// A document and an edited copy: independent, or a splice at arbitrary char boundaries
-/// (which produces unbalanced tags and cut attributes).
+/// A document and an edited copy: independent, or a splice of markup or of text at
+/// arbitrary char boundaries (which produces unbalanced tags and cut attributes).
 fn pair() -> impl Strategy<Value = (String, String)> {
     prop_oneof![
         (document(), document()),
-        (
-            document(),
-            document(),
-            any::<prop::sample::Index>(),
-            any::<prop::sample::Index>()
-        )
-            .prop_map(|(a, insert, i, j)| {
-                let bounds: Vec<usize> =
-                    a.char_indices().map(|(p, _)| p).chain([a.len()]).collect();
-                let (x, y) = (i.get(&bounds), j.get(&bounds));
-                let (from, to) = (*x.min(y), *x.max(y));
-                let b = format!("{}{}{}", &a[..from], insert, &a[to..]);
-                (a, b)
-            }),
+        splice(document()),
+        splice(text()),
     ]
 }
 
-/// A client joins on render `a` (checked to show `a` exactly), applies the patch `patch`
-/// computes to `b`; returns what the client shows and what the server rendered.
-fn join_then_patch(
-    a: String,
-    b: String,
-    patch: impl Fn(&Rendered, &Rendered) -> liveview_core::render::Patch,
-) -> (String, String) {
-    let old = Rendered::new(a);
-    let new = Rendered::new(b);
+/// A document and a copy with a range replaced by `insert`.
+fn splice(insert: impl Strategy<Value = String>) -> impl Strategy<Value = (String, String)> {
+    (
+        document(),
+        insert,
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(a, insert, i, j)| {
+            let bounds: Vec<usize> = a.char_indices().map(|(p, _)| p).chain([a.len()]).collect();
+            let (x, y) = (i.get(&bounds), j.get(&bounds));
+            let (from, to) = (*x.min(y), *x.max(y));
+            let b = format!("{}{}{}", &a[..from], insert, &a[to..]);
+            (a, b)
+        })
+}
+
+/// What a client shows after joining on `old` (checked to show it exactly) and applying
+/// `patch`.
+fn join_then_patch(old: &Rendered, patch: &Patch) -> String {
     let mut client = Document::new();
-    client.apply(&full(&old)).unwrap();
+    client.apply(&full(old)).unwrap();
     assert_eq!(client.html().unwrap(), old.html());
-    client.apply(&patch(&old, &new)).unwrap();
-    (client.html().unwrap(), new.html().to_owned())
+    client.apply(patch).unwrap();
+    client.html().unwrap()
 }
 
 proptest! {
@@ -119,17 +118,33 @@ proptest! {
 
     #[test]
     fn applying_the_diff_to_the_old_render_gives_the_new_one((a, b) in pair()) {
-        let (client, expected) = join_then_patch(a, b, diff);
-        prop_assert_eq!(client, expected);
+        // As a view process does: the new render made from the old one.
+        let old = Rendered::new(a);
+        let new = old.next(b);
+        prop_assert_eq!(join_then_patch(&old, &diff(&old, &new)), new.html());
     }
 
     /// With no time budget every changed fragment takes Myers' cut-short path, which
     /// reports its steps out of order: the patch must still be right.
     #[test]
     fn a_diff_cut_short_by_its_deadline_is_still_right((a, b) in pair()) {
-        let (client, expected) =
-            join_then_patch(a, b, |old, new| diff_within(old, new, Duration::ZERO));
-        prop_assert_eq!(client, expected);
+        let old = Rendered::new(a);
+        let new = old.next(b);
+        let patch = diff_within(&old, &new, Duration::ZERO);
+        prop_assert_eq!(join_then_patch(&old, &patch), new.html());
+    }
+
+    #[test]
+    fn a_following_render_is_the_same_as_one_made_from_scratch((a, b) in pair()) {
+        let from_scratch = Rendered::new(b.clone());
+        let following = Rendered::new(a).next(b);
+        prop_assert_eq!(following, from_scratch);
+    }
+
+    #[test]
+    fn a_diff_between_unrelated_renders_is_right((a, b) in pair()) {
+        let (old, new) = (Rendered::new(a), Rendered::new(b));
+        prop_assert_eq!(join_then_patch(&old, &diff(&old, &new)), new.html());
     }
 
     #[test]

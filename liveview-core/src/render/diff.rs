@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use similar::algorithms::{myers, DiffHook};
 
-use super::fragment::Rendered;
+use super::fragment::{Delta, Rendered};
 use super::patch::{json_str_len, Change, Insert, Op, Patch};
 use super::token::{opens_raw_text, TokenKind};
 
@@ -23,6 +23,17 @@ pub fn diff(old: &Rendered, new: &Rendered) -> Patch {
 /// script is coarser (bigger patches), never wrong. `diff` uses 5 ms.
 pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
     let mut patch = Patch::default();
+    match new.delta_from(old) {
+        Some(Delta::Identical) => return patch,
+        Some(Delta::Within(i)) => {
+            if !old.same_own_tokens(i, new, i) {
+                let key = new.key(&new.fragments[i]).to_owned();
+                patch.entries.push((key, changed(old, i, new, i, budget)));
+            }
+            return patch;
+        }
+        None => {}
+    }
     let mut old_by_key: Option<FxHashMap<&str, usize>> = None;
     let mut matched = 0;
 

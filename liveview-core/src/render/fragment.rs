@@ -4,7 +4,9 @@
 //! diffed against it. Tokens are byte ranges into the one rendered `String`, so a render
 //! of any size costs one string plus twelve bytes per token.
 
-use super::token::{is_space, tag_name, tokenize, Token, TokenKind};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::token::{is_space, opens_raw_text, step, tag_name, tokenize, Token, TokenKind, LOOKAHEAD};
 
 /// Elements without an end tag: a fragment on one of them is a single token.
 const VOID: [&[u8]; 13] = [
@@ -17,7 +19,7 @@ const VOID: [&[u8]; 13] = [
 /// A fragment's tokens are contiguous in document order, and so are each child's, nested
 /// inside; the fragment's *own* tokens are its range with each child's range replaced by
 /// one [`TokenKind::Ref`] token (see [`Rendered::own_tokens`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fragment {
     /// Byte range of the key (the `id` attribute's value) in the source; empty for the root.
     pub(crate) key: (u32, u32),
@@ -33,6 +35,34 @@ pub struct Rendered {
     pub(crate) html: String,
     pub(crate) tokens: Vec<Token>,
     pub(crate) fragments: Vec<Fragment>,
+    /// Identifies this render's content for [`Rendered::delta_from`]; clones share it.
+    id: u64,
+    /// Set by [`Rendered::next`]: the render this one was made from and what changed.
+    origin: Option<(u64, Delta)>,
+}
+
+/// What [`Rendered::next`] learned about a render's difference from its predecessor,
+/// which spares the diff from comparing fragments it already knows are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delta {
+    /// The same bytes.
+    Identical,
+    /// The same fragments in the same places; only this fragment's own tokens may differ.
+    Within(usize),
+}
+
+/// Two renders are equal when their HTML, tokens and fragments are, however they were made.
+impl PartialEq for Rendered {
+    fn eq(&self, other: &Self) -> bool {
+        self.html == other.html && self.tokens == other.tokens && self.fragments == other.fragments
+    }
+}
+
+impl Eq for Rendered {}
+
+fn fresh_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Rendered {
@@ -48,7 +78,171 @@ impl Rendered {
             html,
             tokens,
             fragments,
+            id: fresh_id(),
+            origin: None,
         }
+    }
+
+    /// The render that follows this one, made from its HTML: the same result as
+    /// [`Rendered::new`], but only the bytes that changed are tokenized again.
+    ///
+    /// A view's renders usually differ in a few places (a number, a row), so the common
+    /// prefix and suffix are found with a byte comparison and their tokens reused. When the
+    /// change holds no tags, the fragments are kept as well, and [`diff`](super::diff)
+    /// compares only the one fragment the change is in.
+    ///
+    /// ```
+    /// use liveview_core::render::{diff, Rendered};
+    ///
+    /// let before = Rendered::new("<ul><li id=\"a\">1</li><li id=\"b\">2</li></ul>".into());
+    /// let after = before.next("<ul><li id=\"a\">1</li><li id=\"b\">3</li></ul>".into());
+    /// assert_eq!(diff(&before, &after).to_json(), r#"{"b":[[1,1,"3"]]}"#);
+    /// ```
+    pub fn next(&self, html: String) -> Rendered {
+        let (old, new) = (self.html.as_bytes(), html.as_bytes());
+        let prefix = common_prefix(old, new);
+        if prefix == old.len() && prefix == new.len() {
+            return Rendered {
+                tokens: self.tokens.clone(),
+                fragments: self.fragments.clone(),
+                html,
+                id: fresh_id(),
+                origin: Some((self.id, Delta::Identical)),
+            };
+        }
+        let suffix = common_suffix(old, new, old.len().min(new.len()) - prefix);
+
+        // The first old token whose cut may depend on a changed byte: the one holding the
+        // first change, or an earlier one that looks ahead past its end (text, or markup
+        // left open at the end of the input); never a raw text token, whose cut depends on
+        // the tag before it.
+        let mut first = self.tokens.partition_point(|t| t.end as usize <= prefix);
+        while first > 0 && {
+            let t = &self.tokens[first - 1];
+            (t.kind == TokenKind::Text && t.end as usize + LOOKAHEAD > prefix)
+                || t.end as usize == old.len()
+        } {
+            first -= 1;
+        }
+        if self.is_raw_text(first) {
+            first -= 1;
+        }
+        let start = self.tokens.get(first).map_or(0, |t| t.start as usize);
+
+        // Tokenize the new HTML from there, a step at a time, until a step ends inside the
+        // common suffix where an old token (not raw text) starts: from there on the old
+        // tokens, shifted, are what tokenizing would give.
+        let shift = new.len() as i64 - old.len() as i64;
+        let suffix_from = new.len() - suffix;
+        let mut middle = Vec::new();
+        let (mut at, mut resume) = (start, first);
+        let resume = loop {
+            if at >= suffix_from {
+                let old_at = (at as i64 - shift) as usize;
+                resume += self.tokens[resume..].partition_point(|t| (t.start as usize) < old_at);
+                let aligned = self
+                    .tokens
+                    .get(resume)
+                    .map_or(old_at == old.len(), |t| t.start as usize == old_at);
+                if aligned && !self.is_raw_text(resume) {
+                    break resume;
+                }
+            }
+            at = step(new, at, false, &mut middle);
+        };
+
+        // A `<#` among the new tokens needs escaping, which moves bytes: rare enough to
+        // take the long way.
+        if memchr::memmem::find(&new[start..at], b"<#").is_some() {
+            return Rendered::new(html);
+        }
+
+        let moved = |t: &Token| Token {
+            kind: t.kind,
+            start: (t.start as i64 + shift) as u32,
+            end: (t.end as i64 + shift) as u32,
+        };
+        let mut tokens = Vec::with_capacity(first + middle.len() + self.tokens.len() - resume);
+        tokens.extend_from_slice(&self.tokens[..first]);
+        tokens.extend_from_slice(&middle);
+        tokens.extend(self.tokens[resume..].iter().map(moved));
+
+        let replaced = &self.tokens[first..resume];
+        let structural = replaced.iter().chain(&middle).any(|t| t.kind != TokenKind::Comment && t.kind != TokenKind::Text)
+            // An insertion between two tokens could belong to either neighbour's element.
+            || (first == resume && first > 0);
+        if structural {
+            let fragments = split(&html, &tokens);
+            return Rendered {
+                html,
+                tokens,
+                fragments,
+                id: fresh_id(),
+                origin: None,
+            };
+        }
+
+        // No tag changed, so every fragment keeps its shape: those after the change move,
+        // those around it stretch, and the innermost of these is the only one whose own
+        // tokens changed.
+        let grown = middle.len() as i64 - replaced.len() as i64;
+        let (first, resume) = (first as u32, resume as u32);
+        let mut innermost = 0;
+        let fragments = self
+            .fragments
+            .iter()
+            .enumerate()
+            .map(|(index, f)| {
+                if index == 0 {
+                    return Fragment {
+                        key: f.key,
+                        start: 0,
+                        end: tokens.len() as u32,
+                    };
+                }
+                if f.start >= resume {
+                    Fragment {
+                        key: (
+                            (f.key.0 as i64 + shift) as u32,
+                            (f.key.1 as i64 + shift) as u32,
+                        ),
+                        start: (f.start as i64 + grown) as u32,
+                        end: (f.end as i64 + grown) as u32,
+                    }
+                } else if f.end >= resume && f.start < first {
+                    innermost = index;
+                    Fragment {
+                        end: (f.end as i64 + grown) as u32,
+                        ..f.clone()
+                    }
+                } else {
+                    f.clone()
+                }
+            })
+            .collect();
+        Rendered {
+            html,
+            tokens,
+            fragments,
+            id: fresh_id(),
+            origin: Some((self.id, Delta::Within(innermost))),
+        }
+    }
+
+    /// What changed since `old`, when this render was made from it by [`Rendered::next`].
+    pub(crate) fn delta_from(&self, old: &Rendered) -> Option<Delta> {
+        self.origin
+            .filter(|&(from, _)| from == old.id)
+            .map(|(_, delta)| delta)
+    }
+
+    /// Whether token `index` is the raw text after a `<script>`, `<style>`, `<textarea>`
+    /// or `<title>` tag.
+    fn is_raw_text(&self, index: usize) -> bool {
+        index > 0
+            && self.tokens.get(index).is_some_and(|t| t.kind == TokenKind::Text)
+            && self.tokens[index - 1].kind == TokenKind::Tag
+            && opens_raw_text(self.tokens[index - 1].text(&self.html))
     }
 
     /// The rendered HTML.
@@ -166,6 +360,40 @@ impl Iterator for OwnTokens<'_> {
         self.next += 1;
         Some(token)
     }
+}
+
+/// Bytes compared at once when looking for the common prefix and suffix.
+const CHUNK: usize = 32;
+
+/// The `CHUNK` bytes at `at`: a fixed-size array compares in a few vector instructions,
+/// where a slice of the same length would cost a call to `memcmp`.
+fn chunk(bytes: &[u8], at: usize) -> &[u8; CHUNK] {
+    bytes[at..at + CHUNK].try_into().expect("a CHUNK-long slice")
+}
+
+/// The length of the longest common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + CHUNK <= n && chunk(a, i) == chunk(b, i) {
+        i += CHUNK;
+    }
+    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+}
+
+/// The length of the longest common suffix of `a` and `b`, at most `limit`.
+fn common_suffix(a: &[u8], b: &[u8], limit: usize) -> usize {
+    let (a, b) = (&a[a.len() - limit..], &b[b.len() - limit..]);
+    let mut n = 0;
+    while n + CHUNK <= limit && chunk(a, limit - n - CHUNK) == chunk(b, limit - n - CHUNK) {
+        n += CHUNK;
+    }
+    n + a[..limit - n]
+        .iter()
+        .rev()
+        .zip(b[..limit - n].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Rewrites a literal `<#` in text so it can never read as a reference on the wire
@@ -386,6 +614,52 @@ mod tests {
         assert_eq!(s[1].1, [r#"<div id="p">"#, "<#c>", "</div>"]);
         assert_eq!(s[2].1, [r#"<span id="c">"#, "x"]);
         assert_eq!(s[0].1, ["<#p>", "y"]);
+    }
+
+    const ROWS: &str = r#"<table><tbody id="rows"><tr id="r1"><td>Ada</td></tr><tr id="r2"><td>Bob</td></tr></tbody></table>"#;
+
+    #[test]
+    fn a_text_change_keeps_the_fragments_and_names_the_one_it_is_in() {
+        let before = Rendered::new(ROWS.to_string());
+        let after = before.next(ROWS.replace("Bob", "Bobby Tables"));
+        assert_eq!(after, Rendered::new(ROWS.replace("Bob", "Bobby Tables")));
+        assert_eq!(after.delta_from(&before), Some(Delta::Within(3)));
+        assert_eq!(after.key(&after.fragments[3]), "r2");
+        // Only the render it was made from: a clone of it shares its content and its id.
+        assert_eq!(after.delta_from(&before.clone()), Some(Delta::Within(3)));
+        assert_eq!(after.delta_from(&Rendered::new(ROWS.to_string())), None);
+    }
+
+    #[test]
+    fn a_change_of_tags_splits_the_fragments_again() {
+        let before = Rendered::new(ROWS.to_string());
+        let html = ROWS.replace(r#"<tr id="r2"><td>Bob</td></tr>"#, "");
+        let after = before.next(html.clone());
+        assert_eq!(after, Rendered::new(html));
+        assert_eq!(after.delta_from(&before), None);
+        assert_eq!(after.fragment_count(), 3);
+    }
+
+    #[test]
+    fn the_same_bytes_are_known_identical() {
+        let before = Rendered::new(ROWS.to_string());
+        let after = before.next(ROWS.to_string());
+        assert_eq!(after, before);
+        assert_eq!(after.delta_from(&before), Some(Delta::Identical));
+    }
+
+    #[test]
+    fn a_change_next_to_raw_text_retokenizes_from_its_tag() {
+        let html = "<p>a</p><textarea>x y</textarea><p>b</p>";
+        let before = Rendered::new(html.to_string());
+        for edited in [
+            "<p>a</p><textarea>x z</textarea><p>b</p>",
+            "<p>a</p><textarea>x y</textareb><p>b</p>",
+            "<p>a</p><textareb>x y</textarea><p>b</p>",
+            "<p>a</p><textarea>x y <#k></textarea><p>b</p>",
+        ] {
+            assert_eq!(before.next(edited.to_string()), Rendered::new(edited.to_string()));
+        }
     }
 
     #[test]

@@ -42,8 +42,20 @@ const RAW_TEXT: [&[u8]; 4] = [b"script", b"style", b"textarea", b"title"];
 /// reference token (rule 4); in rendered HTML it is text.
 pub fn tokenize(html: &str, wire: bool, out: &mut Vec<Token>) {
     let b = html.as_bytes();
-    let n = b.len();
     let mut i = 0;
+    while i < b.len() {
+        i = step(b, i, wire, out);
+    }
+}
+
+/// Tokenizes one step starting at `i`: a comment, a reference, a tag (with the raw text
+/// after it), or the words of a text run up to the next markup. Returns where the next
+/// step starts.
+///
+/// Between steps the tokenizer has no state but its position, which is what lets
+/// [`Rendered::next`](super::Rendered::next) re-tokenize only the changed part of a render.
+pub(crate) fn step(b: &[u8], mut i: usize, wire: bool, out: &mut Vec<Token>) -> usize {
+    let n = b.len();
     let mut push = |kind, start: usize, end: usize| {
         out.push(Token {
             kind,
@@ -51,48 +63,52 @@ pub fn tokenize(html: &str, wire: bool, out: &mut Vec<Token>) {
             end: end as u32,
         })
     };
-    while i < n {
-        match markup_at(b, i, wire) {
-            Some(TokenKind::Comment) => {
-                let end = find(b, i + 4, b"-->").map_or(n, |p| p + 3);
-                push(TokenKind::Comment, i, end);
-                i = end;
+    match markup_at(b, i, wire) {
+        Some(TokenKind::Comment) => {
+            let end = find(b, i + 4, b"-->").map_or(n, |p| p + 3);
+            push(TokenKind::Comment, i, end);
+            end
+        }
+        Some(TokenKind::Ref) => {
+            let end = memchr(b'>', &b[i + 2..]).map_or(n, |p| i + 2 + p + 1);
+            push(TokenKind::Ref, i, end);
+            end
+        }
+        Some(_) => {
+            let start = i;
+            let end = tag_end(b, i + 1);
+            push(TokenKind::Tag, start, end);
+            i = end;
+            let name = tag_name(&b[..end], start + 1);
+            if b[start + 1].is_ascii_alphabetic() && is_raw_text(&b[name.0..name.1]) {
+                let close = find_end_tag(b, i, &b[name.0..name.1]).unwrap_or(n);
+                if close > i {
+                    push(TokenKind::Text, i, close);
+                }
+                i = close;
             }
-            Some(TokenKind::Ref) => {
-                let end = memchr(b'>', &b[i + 2..]).map_or(n, |p| i + 2 + p + 1);
-                push(TokenKind::Ref, i, end);
-                i = end;
-            }
-            Some(_) => {
+            i
+        }
+        None => {
+            let text_end = next_markup(b, i, wire);
+            while i < text_end {
                 let start = i;
-                let end = tag_end(b, i + 1);
-                push(TokenKind::Tag, start, end);
-                i = end;
-                let name = tag_name(&b[..end], start + 1);
-                if b[start + 1].is_ascii_alphabetic() && is_raw_text(&b[name.0..name.1]) {
-                    let close = find_end_tag(b, i, &b[name.0..name.1]).unwrap_or(n);
-                    if close > i {
-                        push(TokenKind::Text, i, close);
-                    }
-                    i = close;
+                while i < text_end && !is_space(b[i]) {
+                    i += 1;
                 }
-            }
-            None => {
-                let text_end = next_markup(b, i, wire);
-                while i < text_end {
-                    let start = i;
-                    while i < text_end && !is_space(b[i]) {
-                        i += 1;
-                    }
-                    while i < text_end && is_space(b[i]) {
-                        i += 1;
-                    }
-                    push(TokenKind::Text, start, i);
+                while i < text_end && is_space(b[i]) {
+                    i += 1;
                 }
+                push(TokenKind::Text, start, i);
             }
+            i
         }
     }
 }
+
+/// How far past its end a token's cut can depend on the input: a word ends where the next
+/// `<` starts markup (two bytes), raw text where `</textarea` starts (ten).
+pub(crate) const LOOKAHEAD: usize = 12;
 
 /// Whether a comment, tag or (in wire strings) reference starts at `i`, and which.
 fn markup_at(b: &[u8], i: usize, wire: bool) -> Option<TokenKind> {
