@@ -79,11 +79,7 @@ fn document() -> impl Strategy<Value = String> {
 /// A document and an edited copy: independent, or a splice of markup or of text at
 /// arbitrary char boundaries (which produces unbalanced tags and cut attributes).
 fn pair() -> impl Strategy<Value = (String, String)> {
-    prop_oneof![
-        (document(), document()),
-        splice(document()),
-        splice(text()),
-    ]
+    prop_oneof![(document(), document()), splice(document()), splice(text()),]
 }
 
 /// A document and a copy with a range replaced by `insert`.

@@ -6,7 +6,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::token::{is_space, opens_raw_text, step, tag_name, tokenize, Token, TokenKind, LOOKAHEAD};
+use super::token::{
+    is_space, opens_raw_text, step, tag_name, tokenize, Token, TokenKind, LOOKAHEAD,
+};
 
 /// Elements without an end tag: a fragment on one of them is a single token.
 const VOID: [&[u8]; 13] = [
@@ -240,7 +242,10 @@ impl Rendered {
     /// or `<title>` tag.
     fn is_raw_text(&self, index: usize) -> bool {
         index > 0
-            && self.tokens.get(index).is_some_and(|t| t.kind == TokenKind::Text)
+            && self
+                .tokens
+                .get(index)
+                .is_some_and(|t| t.kind == TokenKind::Text)
             && self.tokens[index - 1].kind == TokenKind::Tag
             && opens_raw_text(self.tokens[index - 1].text(&self.html))
     }
@@ -368,7 +373,9 @@ const CHUNK: usize = 32;
 /// The `CHUNK` bytes at `at`: a fixed-size array compares in a few vector instructions,
 /// where a slice of the same length would cost a call to `memcmp`.
 fn chunk(bytes: &[u8], at: usize) -> &[u8; CHUNK] {
-    bytes[at..at + CHUNK].try_into().expect("a CHUNK-long slice")
+    bytes[at..at + CHUNK]
+        .try_into()
+        .expect("a CHUNK-long slice")
 }
 
 /// The length of the longest common prefix of `a` and `b`.
@@ -378,7 +385,11 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     while i + CHUNK <= n && chunk(a, i) == chunk(b, i) {
         i += CHUNK;
     }
-    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// The length of the longest common suffix of `a` and `b`, at most `limit`.
@@ -658,7 +669,10 @@ mod tests {
             "<p>a</p><textareb>x y</textarea><p>b</p>",
             "<p>a</p><textarea>x y <#k></textarea><p>b</p>",
         ] {
-            assert_eq!(before.next(edited.to_string()), Rendered::new(edited.to_string()));
+            assert_eq!(
+                before.next(edited.to_string()),
+                Rendered::new(edited.to_string())
+            );
         }
     }
 
