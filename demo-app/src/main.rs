@@ -1,27 +1,125 @@
 //! `cargo run -p demo-app`: serves the demo on 127.0.0.1:4000 (override with HOST/PORT).
+//!
+//! `WORKERS=N` (default 1) runs N server processes that share the port through
+//! `SO_REUSEPORT`, the kernel spreading connections between them. One process is the right
+//! default; several are for machines whose per-process open-files limit is below the number
+//! of connections to hold (each live view is one socket). They share `LIVEVIEW_SECRET` so a
+//! page rendered by one process joins on another; one is generated when it is not set.
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
 use liveview_core::LiveConfig;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Set in the environment of the worker processes `WORKERS` starts.
+const WORKER: &str = "DEMO_APP_WORKER";
+
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let workers = match std::env::var("WORKERS").map(|w| w.parse::<usize>()) {
+        Err(_) => 1,
+        Ok(Ok(n)) if n >= 1 => n,
+        Ok(_) => {
+            eprintln!("WORKERS must be a whole number of at least 1");
+            return ExitCode::FAILURE;
+        }
+    };
+    let worker = std::env::var_os(WORKER).is_some();
+    let result = if workers > 1 && !worker {
+        runtime.block_on(supervise(workers))
+    } else {
+        runtime.block_on(serve(workers > 1))
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("demo-app: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves the demo until Ctrl-C or SIGTERM.
+async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let port = std::env::var("PORT").unwrap_or_else(|_| "4000".into());
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
 
     let app = demo_app::router(LiveConfig::from_env());
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(share_port)?;
+    socket.bind(addr)?;
+    // Room for a burst of connections (every open tab reconnecting after a restart).
+    let listener = socket.listen(4096)?;
     tracing::info!("demo app listening on http://{addr}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    Ok(())
+}
+
+/// Starts `workers` copies of this program on the same port and waits for them; Ctrl-C or
+/// SIGTERM is passed on to each.
+async fn supervise(workers: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let secret = match std::env::var("LIVEVIEW_SECRET") {
+        Ok(secret) => secret,
+        Err(_) => {
+            let mut key = [0u8; 32];
+            std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut key))?;
+            key.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    };
+    let exe = std::env::current_exe()?;
+    let mut children = Vec::with_capacity(workers);
+    for i in 0..workers {
+        let mut command = tokio::process::Command::new(&exe);
+        command
+            .env(WORKER, i.to_string())
+            .env("LIVEVIEW_SECRET", &secret)
+            .kill_on_drop(true);
+        // SAFETY: between fork and exec the closure only makes one async-signal-safe
+        // system call. It makes the worker exit with its supervisor, however that ends.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        children.push(command.spawn()?);
+    }
+    tracing::info!("supervising {workers} worker processes");
+    let ids: Vec<u32> = children
+        .iter()
+        .filter_map(tokio::process::Child::id)
+        .collect();
+    let all_exit = futures_util::future::join_all(children.iter_mut().map(|c| c.wait()));
+    tokio::select! {
+        statuses = all_exit => {
+            if statuses.iter().any(|s| !s.as_ref().is_ok_and(|s| s.success())) {
+                return Err("a worker process failed".into());
+            }
+        }
+        () = shutdown_signal() => {
+            for id in ids {
+                // SAFETY: plain kill(2) on a child we started.
+                unsafe { libc::kill(id as libc::pid_t, libc::SIGTERM) };
+            }
+            for child in &mut children {
+                let _ = child.wait().await;
+            }
+        }
+    }
     Ok(())
 }
 

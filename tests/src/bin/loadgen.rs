@@ -5,12 +5,15 @@
 //! ```text
 //! loadgen roundtrip --url http://127.0.0.1:4000/counter --requests 20000
 //! loadgen busy      --url ... --connections 200 --seconds 10
-//! loadgen idle      --url ... --connections 10000 --server-pid PID [--sources 8]
+//! loadgen idle      --url ... --connections 10000 --server-pid PID[,PID...] [--sources 8]
+//! loadgen hold      --url ... --connections 16000 --seconds 110 [--sources 4 --first-source 5]
 //! loadgen floor     --requests 20000
+//! loadgen floor-busy --connections 200 --seconds 10
 //! ```
 //!
-//! `floor` needs no server: it measures a plain TCP echo round trip on loopback with tokio
-//! (same message sizes as a counter click), the machine's floor for `roundtrip`.
+//! `floor` and `floor-busy` need no server: they run `roundtrip` and `busy` against a plain
+//! TCP echo on loopback in this process (same message sizes as a counter click), the
+//! machine's floor for latency and ceiling for throughput.
 //!
 //! Output is one JSON object on stdout (figures) so scripts can collect it.
 
@@ -21,6 +24,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -36,8 +40,11 @@ struct Args {
     connections: usize,
     seconds: u64,
     requests: usize,
-    server_pid: Option<u32>,
+    /// The server's processes (several when it runs workers); RSS is their sum.
+    server_pids: Vec<u32>,
     sources: u8,
+    /// Source addresses are 127.0.0.(first_source + i % sources).
+    first_source: u8,
     event: String,
 }
 
@@ -54,8 +61,9 @@ fn parse_args() -> Result<Args, String> {
         connections: 1,
         seconds: 10,
         requests: 10_000,
-        server_pid: None,
+        server_pids: Vec::new(),
         sources: 1,
+        first_source: 1,
         event: "increment".into(),
     };
     while let Some(flag) = it.next() {
@@ -66,8 +74,14 @@ fn parse_args() -> Result<Args, String> {
             "--connections" => args.connections = number()? as usize,
             "--seconds" => args.seconds = number()?,
             "--requests" => args.requests = number()? as usize,
-            "--server-pid" => args.server_pid = Some(number()? as u32),
+            "--server-pid" => {
+                args.server_pids = value
+                    .split(',')
+                    .map(|p| p.trim().parse().map_err(|e| format!("{flag}: {e}")))
+                    .collect::<Result<_, _>>()?;
+            }
             "--sources" => args.sources = number()?.clamp(1, 250) as u8,
+            "--first-source" => args.first_source = number()?.clamp(1, 250) as u8,
             "--event" => args.event = value.clone(),
             _ => return Err(format!("unknown flag {flag}")),
         }
@@ -114,9 +128,11 @@ async fn session_token(addr: SocketAddr, path: &str) -> Result<String, String> {
         .ok_or_else(|| "the page has no data-phx-session".to_string())
 }
 
-/// Opens a socket from source address 127.0.0.(1 + i % sources) and joins the view.
+/// Opens a socket from source address 127.0.0.(first_source + i % sources) and joins the
+/// view.
 async fn join(args: &Args, token: &str, i: usize) -> Result<Ws, String> {
-    let source = Ipv4Addr::new(127, 0, 0, 1 + (i % args.sources as usize) as u8);
+    let last = (args.first_source as usize + i % args.sources as usize).min(254) as u8;
+    let source = Ipv4Addr::new(127, 0, 0, last);
     let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     socket
         .bind(SocketAddr::new(source.into(), 0))
@@ -127,7 +143,12 @@ async fn join(args: &Args, token: &str, i: usize) -> Result<Ws, String> {
         .map_err(|e| format!("connect: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let url = format!("ws://{}{}?vsn=1", args.addr, args.path);
-    let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
+    // tungstenite zero-fills `read_buffer_size` bytes before every read; its 128 KiB default
+    // made that `memset` 40 % of this program's CPU, for replies of a few dozen bytes.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
         .await
         .map_err(|e| format!("upgrade: {e}"))?;
     let page_url = format!("http://{}{}", args.addr, args.path);
@@ -188,20 +209,89 @@ async fn roundtrips(ws: &mut Ws, n: usize, event: &str) -> Result<(Vec<Duration>
     Ok((latencies, bytes))
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+/// One request and its reply on one connection, in flight.
+type Exchange<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// Every connection sends its next request as soon as the reply to the last one arrives,
+/// for `seconds` counted from when all of them are connected.
+async fn busy<C: Send + 'static>(
+    connections: Vec<C>,
+    seconds: u64,
+    exchange: impl Fn(&mut C, u64) -> Exchange<'_> + Clone + Send + 'static,
+) -> Result<Value, String> {
+    let count = connections.len();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .map(|mut connection| {
+            let exchange = exchange.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut r = 2u64;
+                while Instant::now() < deadline {
+                    let start = Instant::now();
+                    if exchange(&mut connection, r).await.is_err() {
+                        break;
+                    }
+                    latencies.push(start.elapsed());
+                    r += 1;
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.map_err(|e| e.to_string())?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(json!({
+        "connections": count,
+        "updates": all.len(),
+        "updates_per_second": all.len() as f64 / elapsed,
+        "latency": percentiles(all),
+    }))
+}
+
+/// The resident memory of all the server's processes.
+fn rss_kib(pids: &[u32]) -> Result<u64, String> {
+    if pids.is_empty() {
+        return Err("needs --server-pid".into());
+    }
+    pids.iter()
+        .map(|&pid| process_rss_kib(pid).ok_or(format!("cannot read the RSS of process {pid}")))
+        .sum()
+}
+
+fn process_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Round trips of a 30-byte request and a 20-byte reply over a loopback TCP echo.
-async fn floor(requests: usize) -> Result<Value, String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
+/// A plain TCP echo server on loopback that answers each read with up to 20 bytes (the
+/// size of a counter click's reply). It runs on a runtime of its own with its own worker
+/// threads, as a server process would, so wake-ups cross threads as they do in `roundtrip`.
+async fn echo_server() -> Result<SocketAddr, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        if let Ok((mut socket, _)) = listener.accept().await {
+    let server = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    std::thread::spawn(move || server.block_on(echo(listener)));
+    Ok(addr)
+}
+
+async fn echo(listener: std::net::TcpListener) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        tokio::spawn(async move {
             let _ = socket.set_nodelay(true);
             let mut buf = [0u8; 64];
             while let Ok(n) = socket.read(&mut buf).await {
@@ -209,31 +299,79 @@ async fn floor(requests: usize) -> Result<Value, String> {
                     break;
                 }
             }
-        }
-    });
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let request = [b'x'; 30];
+        });
+    }
+}
+
+/// Sends a 30-byte request (the size of a click) and reads the 20-byte reply.
+async fn echo_exchange(stream: &mut TcpStream) -> Result<(), String> {
+    stream
+        .write_all(&[b'x'; 30])
+        .await
+        .map_err(|e| e.to_string())?;
     let mut reply = [0u8; 20];
+    stream
+        .read_exact(&mut reply)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn echo_client(addr: SocketAddr) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    Ok(stream)
+}
+
+/// Sequential round trips over a loopback TCP echo: the floor under `roundtrip`.
+async fn floor(requests: usize) -> Result<Value, String> {
+    let mut stream = echo_client(echo_server().await?).await?;
     let mut latencies = Vec::with_capacity(requests);
     for _ in 0..requests {
         let start = Instant::now();
-        stream
-            .write_all(&request)
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .read_exact(&mut reply)
-            .await
-            .map_err(|e| e.to_string())?;
+        echo_exchange(&mut stream).await?;
         latencies.push(start.elapsed());
     }
     Ok(json!({ "mode": "floor", "latency": percentiles(latencies) }))
 }
 
+/// `busy` against a loopback TCP echo in this process: the ceiling over `busy`.
+async fn floor_busy(connections: usize, seconds: u64) -> Result<Value, String> {
+    let addr = echo_server().await?;
+    let mut streams = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        streams.push(echo_client(addr).await?);
+    }
+    let mut figures = busy(streams, seconds, |stream, _| {
+        Box::pin(echo_exchange(stream))
+    })
+    .await?;
+    figures["mode"] = "floor-busy".into();
+    Ok(figures)
+}
+
+/// Joins `--connections` views and returns their sockets, bounded by `MAX_SECONDS`.
+async fn hold_views(args: &Args, token: &str) -> Result<Vec<Ws>, String> {
+    let mut views = Vec::with_capacity(args.connections);
+    let started = Instant::now();
+    for i in 0..args.connections {
+        views.push(
+            join(args, token, i)
+                .await
+                .map_err(|e| format!("connection {i}: {e}"))?,
+        );
+        if started.elapsed() > Duration::from_secs(MAX_SECONDS) {
+            return Err(format!("only {i} joined within {MAX_SECONDS} s"));
+        }
+    }
+    Ok(views)
+}
+
 async fn run(args: Args) -> Result<Value, String> {
-    if args.mode == "floor" {
-        return floor(args.requests).await;
+    match args.mode.as_str() {
+        "floor" => return floor(args.requests).await,
+        "floor-busy" => return floor_busy(args.connections, args.seconds).await,
+        _ => {}
     }
     let token = session_token(args.addr, &args.path).await?;
     match args.mode.as_str() {
@@ -247,59 +385,29 @@ async fn run(args: Args) -> Result<Value, String> {
             )
         }
         "busy" => {
-            let deadline = Instant::now() + Duration::from_secs(args.seconds);
-            let mut tasks = Vec::new();
+            let mut sockets = Vec::with_capacity(args.connections);
             for i in 0..args.connections {
-                let ws = join(&args, &token, i).await?;
-                let event = args.event.clone();
-                tasks.push(tokio::spawn(async move {
-                    let mut ws = ws;
-                    let mut latencies = Vec::new();
-                    let mut r = 2u64;
-                    while Instant::now() < deadline {
-                        let start = Instant::now();
-                        if ws.send(event_frame(r, &event)).await.is_err()
-                            || reply(&mut ws).await.is_err()
-                        {
-                            break;
-                        }
-                        latencies.push(start.elapsed());
-                        r += 1;
-                    }
-                    latencies
-                }));
+                sockets.push(join(&args, &token, i).await?);
             }
-            let started = Instant::now();
-            let mut all = Vec::new();
-            for task in tasks {
-                all.extend(task.await.map_err(|e| e.to_string())?);
-            }
-            let elapsed = started.elapsed().as_secs_f64();
-            Ok(json!({
-                "mode": "busy",
-                "connections": args.connections,
-                "updates": all.len(),
-                "updates_per_second": all.len() as f64 / elapsed,
-                "latency": percentiles(all),
-            }))
+            let event = args.event.clone();
+            let mut figures = busy(sockets, args.seconds, move |ws, r| {
+                let frame = event_frame(r, &event);
+                Box::pin(async move {
+                    ws.send(frame).await.map_err(|e| e.to_string())?;
+                    reply(ws).await.map(drop)
+                })
+            })
+            .await?;
+            figures["mode"] = "busy".into();
+            Ok(figures)
         }
         "idle" => {
-            let pid = args.server_pid.ok_or("idle mode needs --server-pid")?;
-            let before = rss_kib(pid).ok_or("cannot read the server's RSS")?;
-            let mut sockets = Vec::with_capacity(args.connections);
+            let before = rss_kib(&args.server_pids)?;
             let started = Instant::now();
-            for i in 0..args.connections {
-                sockets.push(
-                    join(&args, &token, i)
-                        .await
-                        .map_err(|e| format!("connection {i}: {e}"))?,
-                );
-                if started.elapsed() > Duration::from_secs(MAX_SECONDS) {
-                    return Err(format!("only {i} joined within {MAX_SECONDS} s"));
-                }
-            }
+            let _views = hold_views(&args, &token).await?;
+            let join_seconds = started.elapsed().as_secs_f64();
             tokio::time::sleep(Duration::from_secs(2)).await;
-            let after = rss_kib(pid).ok_or("cannot read the server's RSS")?;
+            let after = rss_kib(&args.server_pids)?;
             // The server must still answer with all of them connected.
             let mut probe = join(&args, &token, args.connections).await?;
             let (latencies, _) = roundtrips(&mut probe, 200, &args.event).await?;
@@ -309,21 +417,41 @@ async fn run(args: Args) -> Result<Value, String> {
                 "rss_before_kib": before,
                 "rss_after_kib": after,
                 "kib_per_view": (after.saturating_sub(before)) as f64 / args.connections as f64,
-                "join_seconds": started.elapsed().as_secs_f64(),
+                "join_seconds": join_seconds,
                 "probe_latency": percentiles(latencies),
             }))
         }
-        other => Err(format!("unknown mode {other:?}: roundtrip, busy or idle")),
+        "hold" => {
+            let started = Instant::now();
+            let views = hold_views(&args, &token).await?;
+            // Say so at once: a script waits for this line from every holder before it
+            // measures the server.
+            println!(
+                "{}",
+                json!({ "mode": "hold", "connections": views.len(), "join_seconds": started.elapsed().as_secs_f64() })
+            );
+            tokio::time::sleep_until((started + Duration::from_secs(args.seconds)).into()).await;
+            Ok(Value::Null)
+        }
+        other => Err(format!(
+            "unknown mode {other:?}: roundtrip, busy, idle, hold, floor or floor-busy"
+        )),
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let result = match parse_args() {
-        Ok(args) => run(args).await,
+        // On a worker thread, not the main one: a task on the main thread is woken by a
+        // worker for every reply, a cross-thread wake-up that would add tens of
+        // microseconds to each round trip.
+        Ok(args) => runtime
+            .block_on(runtime.spawn(run(args)))
+            .unwrap_or_else(|e| Err(e.to_string())),
         Err(e) => Err(e),
     };
     match result {
+        Ok(Value::Null) => {}
         Ok(figures) => println!("{figures}"),
         Err(error) => {
             eprintln!("loadgen: {error}");
