@@ -28,6 +28,9 @@ results = {
     "js_client": json.loads((out / "js-size.json").read_text()),
     "tcp_floor": json.loads((out / "floor.json").read_text()),
     "roundtrip": json.loads((out / "roundtrip.json").read_text()),
+    "tcp_floor_one_core": json.loads((out / "floor-pinned.json").read_text()),
+    "roundtrip_one_core": json.loads((out / "roundtrip-pinned.json").read_text()),
+    "tcp_ceiling_busy": json.loads((out / "floor-busy.json").read_text()),
     "busy": [json.loads(l) for l in (out / "busy.jsonl").read_text().splitlines() if l],
     "idle": [json.loads(l) for l in (out / "idle.jsonl").read_text().splitlines() if l],
 }

@@ -9,6 +9,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use axum::serve::ListenerExt as _;
 use liveview_core::LiveConfig;
 use tracing_subscriber::EnvFilter;
 
@@ -59,8 +60,13 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     socket.set_reuseaddr(true)?;
     socket.set_reuseport(share_port)?;
     socket.bind(addr)?;
-    // Room for a burst of connections (every open tab reconnecting after a restart).
-    let listener = socket.listen(4096)?;
+    // Room for a burst of connections (every open tab reconnecting after a restart). No
+    // Nagle: a push that follows a reply must not wait for the client's delayed ACK.
+    let listener = socket.listen(4096)?.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY: {error}");
+        }
+    });
     tracing::info!("demo app listening on http://{addr}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
