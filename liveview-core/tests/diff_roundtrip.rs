@@ -130,6 +130,29 @@ proptest! {
         prop_assert_eq!(join_then_patch(&old, &patch), new.html());
     }
 
+    /// A view's renders form a chain, each made from the last; a client that joined on the
+    /// first and applied every diff shows the last.
+    #[test]
+    fn a_chain_of_following_renders_keeps_the_client_in_step(
+        (a, b) in splice(text()),
+        c in text(),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let bounds: Vec<usize> = b.char_indices().map(|(p, _)| p).chain([b.len()]).collect();
+        let at = *at.get(&bounds);
+        let c = format!("{}{}{}", &b[..at], c, &b[at..]);
+        let first = Rendered::new(a);
+        let mut client = Document::new();
+        client.apply(&full(&first)).unwrap();
+        let mut last = first;
+        for html in [b, c.clone(), c] {
+            let next = last.next(html);
+            client.apply(&diff(&last, &next)).unwrap();
+            last = next;
+        }
+        prop_assert_eq!(client.html().unwrap(), last.html());
+    }
+
     #[test]
     fn a_following_render_is_the_same_as_one_made_from_scratch((a, b) in pair()) {
         let from_scratch = Rendered::new(b.clone());
