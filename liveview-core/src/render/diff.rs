@@ -25,10 +25,12 @@ pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
     let mut patch = Patch::default();
     match new.delta_from(old) {
         Some(Delta::Identical) => return patch,
-        Some(Delta::Within(i)) => {
-            if !old.same_own_tokens(i, new, i) {
-                let key = new.key(&new.fragments[i]).to_owned();
-                patch.entries.push((key, changed(old, i, new, i, budget)));
+        Some(Delta::Within(fragments)) => {
+            for &i in fragments {
+                if !old.same_own_tokens(i, new, i) {
+                    let key = new.key(&new.fragments[i]).to_owned();
+                    patch.entries.push((key, changed(old, i, new, i, budget)));
+                }
             }
             return patch;
         }

@@ -45,12 +45,13 @@ pub struct Rendered {
 
 /// What [`Rendered::next`] learned about a render's difference from its predecessor,
 /// which spares the diff from comparing fragments it already knows are equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Delta {
     /// The same bytes.
     Identical,
-    /// The same fragments in the same places; only this fragment's own tokens may differ.
-    Within(usize),
+    /// The same fragments with the same keys at the same indices; only these fragments'
+    /// own tokens may differ.
+    Within(Vec<usize>),
 }
 
 /// Two renders are equal when their HTML, tokens and fragments are, however they were made.
@@ -170,71 +171,149 @@ impl Rendered {
         tokens.extend(self.tokens[resume..].iter().map(moved));
 
         let replaced = &self.tokens[first..resume];
-        let structural = replaced.iter().chain(&middle).any(|t| t.kind != TokenKind::Comment && t.kind != TokenKind::Text)
-            // An insertion between two tokens could belong to either neighbour's element.
-            || (first == resume && first > 0);
-        if structural {
-            let fragments = split(&html, &tokens);
-            return Rendered {
-                html,
-                tokens,
-                fragments,
-                id: fresh_id(),
-                origin: None,
-            };
-        }
-
-        // No tag changed, so every fragment keeps its shape: those after the change move,
-        // those around it stretch, and the innermost of these is the only one whose own
-        // tokens changed.
-        let grown = middle.len() as i64 - replaced.len() as i64;
-        let (first, resume) = (first as u32, resume as u32);
-        let mut innermost = 0;
-        let fragments = self
-            .fragments
-            .iter()
-            .enumerate()
-            .map(|(index, f)| {
-                if index == 0 {
-                    return Fragment {
-                        key: f.key,
-                        start: 0,
-                        end: tokens.len() as u32,
-                    };
-                }
-                if f.start >= resume {
-                    Fragment {
-                        key: (
-                            (f.key.0 as i64 + shift) as u32,
-                            (f.key.1 as i64 + shift) as u32,
-                        ),
-                        start: (f.start as i64 + grown) as u32,
-                        end: (f.end as i64 + grown) as u32,
-                    }
-                } else if f.end >= resume && f.start < first {
-                    innermost = index;
-                    Fragment {
-                        end: (f.end as i64 + grown) as u32,
-                        ..f.clone()
-                    }
-                } else {
-                    f.clone()
-                }
-            })
-            .collect();
+        let origin = match self.reshape(&html, &tokens, first, replaced, &middle) {
+            Some((fragments, changed)) => {
+                return Rendered {
+                    html,
+                    tokens,
+                    fragments,
+                    id: fresh_id(),
+                    origin: Some((self.id, Delta::Within(changed))),
+                };
+            }
+            None => None,
+        };
+        let fragments = split(&html, &tokens);
         Rendered {
             html,
             tokens,
             fragments,
             id: fresh_id(),
-            origin: Some((self.id, Delta::Within(innermost))),
+            origin,
         }
     }
 
+    /// The fragments of the render made by [`Rendered::next`], carried over from this one,
+    /// and the fragments whose own tokens may have changed; `None` when the change could
+    /// have moved fragment boundaries, and the fragments must be split again.
+    ///
+    /// Old tokens `first..first + replaced.len()` became `middle` in `tokens` (the new
+    /// render's tokens, in `html`). Splitting reads only tags, and only their
+    /// [`TagShape`]; when the replaced and the new tags have the same shapes in the same
+    /// order, every fragment keeps its shape. Its start tag is the same tag, now perhaps
+    /// elsewhere, and so is the tag its end is placed by.
+    fn reshape(
+        &self,
+        html: &str,
+        tokens: &[Token],
+        first: usize,
+        replaced: &[Token],
+        middle: &[Token],
+    ) -> Option<(Vec<Fragment>, Vec<usize>)> {
+        let resume = first + replaced.len();
+        let is_tag = |t: &&Token| t.kind == TokenKind::Tag;
+        // Token indices (old, new) of the tags in the change, paired.
+        let mut tags = Vec::new();
+        let mut new_tags = middle.iter().enumerate().filter(|(_, t)| is_tag(t));
+        for (i, old) in replaced.iter().enumerate().filter(|(_, t)| is_tag(t)) {
+            let (j, new) = new_tags.next()?;
+            if !TagShape::of(&self.html, old).same_as(&self.html, &TagShape::of(html, new), html) {
+                return None;
+            }
+            tags.push(((first + i) as u32, (first + j) as u32));
+        }
+        if new_tags.next().is_some() {
+            return None;
+        }
+
+        let grown = middle.len() as i64 - replaced.len() as i64;
+        let shift = html.len() as i64 - self.html.len() as i64;
+        let (first_u, resume_u) = (first as u32, resume as u32);
+        // Where old tag `t` is in the new tokens.
+        let tag_moved_to = |t: u32| -> u32 {
+            if t < first_u {
+                t
+            } else if t >= resume_u {
+                (t as i64 + grown) as u32
+            } else {
+                tags[tags.partition_point(|&(old, _)| old < t)].1
+            }
+        };
+        let old_is_tag = |i: u32| {
+            self.tokens
+                .get(i as usize)
+                .is_some_and(|t| t.kind == TokenKind::Tag)
+        };
+        // Where a fragment's end moves: it sits just before a tag (closed by an ancestor's
+        // end tag) or the end of the render (never closed), or just after a tag (its own end
+        // tag). When the two candidates disagree (text was inserted between), which one
+        // placed it is not known here.
+        let end_moved_to = |end: u32| -> Option<u32> {
+            if end < first_u {
+                return Some(end);
+            }
+            if end > resume_u {
+                return Some((end as i64 + grown) as u32);
+            }
+            let before = (end > 0 && old_is_tag(end - 1)).then(|| tag_moved_to(end - 1) + 1);
+            let at = if end as usize == self.tokens.len() {
+                Some(tokens.len() as u32)
+            } else {
+                old_is_tag(end).then(|| tag_moved_to(end))
+            };
+            match (before, at) {
+                (Some(a), Some(b)) if a != b => None,
+                (a, b) => a.or(b),
+            }
+        };
+
+        let mut fragments = Vec::with_capacity(self.fragments.len());
+        fragments.push(Fragment {
+            key: (0, 0),
+            start: 0,
+            end: tokens.len() as u32,
+        });
+        // The innermost fragment around the whole change, and those that overlap it.
+        let mut innermost = 0;
+        let mut changed = Vec::new();
+        for (index, f) in self.fragments.iter().enumerate().skip(1) {
+            let start = tag_moved_to(f.start);
+            let key = if f.start < first_u {
+                f.key
+            } else if f.start >= resume_u {
+                (
+                    (f.key.0 as i64 + shift) as u32,
+                    (f.key.1 as i64 + shift) as u32,
+                )
+            } else {
+                // The same id, perhaps elsewhere in its tag.
+                let tag = tokens[start as usize];
+                let (s, e) = id_value(tag.text(html).as_bytes())?;
+                (tag.start + s as u32, tag.start + e as u32)
+            };
+            let end = end_moved_to(f.end)?;
+            fragments.push(Fragment { key, start, end });
+            // Around the change on both sides (a fragment that ends where text is inserted
+            // is not around it), or overlapping it on either side.
+            let middle_end = (first + middle.len()) as u32;
+            if f.start < first_u && f.end >= resume_u && end >= middle_end {
+                innermost = index;
+            } else if (f.start < resume_u && f.end > first_u)
+                || (start < middle_end && end > first_u)
+            {
+                changed.push(index);
+            }
+        }
+        changed.insert(0, innermost);
+        changed.sort_unstable();
+        Some((fragments, changed))
+    }
+
     /// What changed since `old`, when this render was made from it by [`Rendered::next`].
-    pub(crate) fn delta_from(&self, old: &Rendered) -> Option<Delta> {
+    pub(crate) fn delta_from(&self, old: &Rendered) -> Option<&Delta> {
         self.origin
-            .filter(|&(from, _)| from == old.id)
+            .as_ref()
+            .filter(|(from, _)| *from == old.id)
             .map(|(_, delta)| delta)
     }
 
@@ -441,6 +520,84 @@ fn escape_reference_marks(html: String) -> String {
     out
 }
 
+/// What splitting into fragments reads from a tag token.
+#[derive(Debug, Clone, Copy)]
+enum TagShape {
+    /// A start tag: its name, whether it has no content (a void element or `/>`), and the
+    /// byte range of its `id` when that can be a key.
+    Open {
+        name: (usize, usize),
+        self_contained: bool,
+        id: Option<(usize, usize)>,
+    },
+    /// An end tag and its name.
+    Close { name: (usize, usize) },
+    /// A doctype, processing instruction or anything else splitting skips.
+    Other,
+}
+
+impl TagShape {
+    /// The shape of `token`, a tag cut from `html`; byte ranges are into `html`.
+    fn of(html: &str, token: &Token) -> TagShape {
+        let b = html.as_bytes();
+        let start = token.start as usize;
+        let text = &b[start..token.end as usize];
+        if text.get(1).is_some_and(|c| c.is_ascii_alphabetic()) {
+            let name = tag_name(text, 1);
+            let name = (start + name.0, start + name.1);
+            let self_contained = VOID
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(&b[name.0..name.1]))
+                || text.ends_with(b"/>");
+            // A key must fit in `<#key>`; maud escapes `<` and `>`, hand-written markup may not.
+            let id = id_value(text)
+                .map(|(s, e)| (start + s, start + e))
+                .filter(|&(s, e)| !b[s..e].iter().any(|&c| c == b'<' || c == b'>'));
+            TagShape::Open {
+                name,
+                self_contained,
+                id,
+            }
+        } else if text.get(1) == Some(&b'/') {
+            let name = tag_name(text, 2);
+            TagShape::Close {
+                name: (start + name.0, start + name.1),
+            }
+        } else {
+            TagShape::Other
+        }
+    }
+
+    /// Whether splitting treats this tag of `html` and `other` of `other_html` alike.
+    fn same_as(&self, html: &str, other: &TagShape, other_html: &str) -> bool {
+        let text = |range: (usize, usize)| &html[range.0..range.1];
+        let other_text = |range: (usize, usize)| &other_html[range.0..range.1];
+        match (*self, *other) {
+            (
+                TagShape::Open {
+                    name,
+                    self_contained,
+                    id,
+                },
+                TagShape::Open {
+                    name: other_name,
+                    self_contained: other_self_contained,
+                    id: other_id,
+                },
+            ) => {
+                text(name) == other_text(other_name)
+                    && self_contained == other_self_contained
+                    && id.map(text) == other_id.map(other_text)
+            }
+            (TagShape::Close { name }, TagShape::Close { name: other_name }) => {
+                text(name) == other_text(other_name)
+            }
+            (TagShape::Other, TagShape::Other) => true,
+            _ => false,
+        }
+    }
+}
+
 /// An element still open while splitting.
 struct Open {
     name: (usize, usize),
@@ -464,48 +621,43 @@ fn split(html: &str, tokens: &[Token]) -> Vec<Fragment> {
             continue;
         }
         let i = i as u32;
-        let start = token.start as usize;
-        let text = &b[start..token.end as usize];
-        if text.get(1).is_some_and(|c| c.is_ascii_alphabetic()) {
-            let name = tag_name(text, 1);
-            let name = (start + name.0, start + name.1);
-            let self_contained = VOID
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case(&b[name.0..name.1]))
-                || text.ends_with(b"/>");
-            let id = id_value(text).map(|(s, e)| (start + s, start + e));
-            // A key must fit in `<#key>`; maud escapes `<` and `>`, hand-written markup may not.
-            let new_fragment = id.filter(|&(s, e)| {
-                !b[s..e].iter().any(|&c| c == b'<' || c == b'>') && seen.insert(&html[s..e])
-            });
-            let fragment = new_fragment.map(|(s, e)| {
-                fragments.push(Fragment {
-                    key: (s as u32, e as u32),
-                    start: i,
-                    end: i + 1,
+        match TagShape::of(html, token) {
+            TagShape::Open {
+                name,
+                self_contained,
+                id,
+            } => {
+                let new_fragment = id.filter(|&(s, e)| seen.insert(&html[s..e]));
+                let fragment = new_fragment.map(|(s, e)| {
+                    fragments.push(Fragment {
+                        key: (s as u32, e as u32),
+                        start: i,
+                        end: i + 1,
+                    });
+                    fragments.len() - 1
                 });
-                fragments.len() - 1
-            });
-            if !self_contained {
-                open.push(Open { name, fragment });
+                if !self_contained {
+                    open.push(Open { name, fragment });
+                }
             }
-        } else if text.get(1) == Some(&b'/') {
-            let name = tag_name(text, 2);
-            let name = &b[start + name.0..start + name.1];
-            if let Some(matched) = open
-                .iter()
-                .rposition(|o| b[o.name.0..o.name.1].eq_ignore_ascii_case(name))
-            {
-                // Anything opened after the match closes implicitly, before this tag.
-                for o in open.drain(matched + 1..) {
-                    if let Some(f) = o.fragment {
-                        fragments[f].end = i;
+            TagShape::Close { name } => {
+                let name = &b[name.0..name.1];
+                if let Some(matched) = open
+                    .iter()
+                    .rposition(|o| b[o.name.0..o.name.1].eq_ignore_ascii_case(name))
+                {
+                    // Anything opened after the match closes implicitly, before this tag.
+                    for o in open.drain(matched + 1..) {
+                        if let Some(f) = o.fragment {
+                            fragments[f].end = i;
+                        }
+                    }
+                    if let Some(f) = open.pop().and_then(|o| o.fragment) {
+                        fragments[f].end = i + 1;
                     }
                 }
-                if let Some(f) = open.pop().and_then(|o| o.fragment) {
-                    fragments[f].end = i + 1;
-                }
             }
+            TagShape::Other => {}
         }
     }
     // Elements never closed end with the render.
@@ -634,10 +786,13 @@ mod tests {
         let before = Rendered::new(ROWS.to_string());
         let after = before.next(ROWS.replace("Bob", "Bobby Tables"));
         assert_eq!(after, Rendered::new(ROWS.replace("Bob", "Bobby Tables")));
-        assert_eq!(after.delta_from(&before), Some(Delta::Within(3)));
+        assert_eq!(after.delta_from(&before), Some(&Delta::Within(vec![3])));
         assert_eq!(after.key(&after.fragments[3]), "r2");
         // Only the render it was made from: a clone of it shares its content and its id.
-        assert_eq!(after.delta_from(&before.clone()), Some(Delta::Within(3)));
+        assert_eq!(
+            after.delta_from(&before.clone()),
+            Some(&Delta::Within(vec![3]))
+        );
         assert_eq!(after.delta_from(&Rendered::new(ROWS.to_string())), None);
     }
 
@@ -652,11 +807,28 @@ mod tests {
     }
 
     #[test]
+    fn tags_that_change_only_in_attributes_keep_the_fragments() {
+        let before = Rendered::new(ROWS.to_string());
+        let html = ROWS
+            .replace(r#"<tr id="r2">"#, r#"<tr class="selected" id="r2">"#)
+            .replace("Bob", "Robert")
+            .replace("Ada", "Ada Lovelace");
+        let after = before.next(html.clone());
+        assert_eq!(after, Rendered::new(html));
+        // Both rows changed their own tokens; the fragments around them did not.
+        assert_eq!(
+            after.delta_from(&before),
+            Some(&Delta::Within(vec![1, 2, 3]))
+        );
+        assert_eq!(after.key(&after.fragments[3]), "r2");
+    }
+
+    #[test]
     fn the_same_bytes_are_known_identical() {
         let before = Rendered::new(ROWS.to_string());
         let after = before.next(ROWS.to_string());
         assert_eq!(after, before);
-        assert_eq!(after.delta_from(&before), Some(Delta::Identical));
+        assert_eq!(after.delta_from(&before), Some(&Delta::Identical));
     }
 
     #[test]
