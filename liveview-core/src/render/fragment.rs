@@ -91,8 +91,9 @@ impl Rendered {
     ///
     /// A view's renders usually differ in a few places (a number, a row), so the common
     /// prefix and suffix are found with a byte comparison and their tokens reused. When the
-    /// change holds no tags, the fragments are kept as well, and [`diff`](super::diff)
-    /// compares only the one fragment the change is in.
+    /// changed tags keep their shape (text or attributes other than `id` changed), the
+    /// fragments are kept as well, and [`diff`](super::diff) compares only the fragments
+    /// the change is in.
     ///
     /// ```
     /// use liveview_core::render::{diff, Rendered};
