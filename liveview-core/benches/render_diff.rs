@@ -20,11 +20,21 @@ fn counter(count: i64) -> Markup {
 
 /// A users-style table; `changed` marks one row's email, `generation` renames every row.
 fn table(rows: usize, changed: Option<usize>, generation: u32) -> Markup {
+    table_without(rows, changed, generation, None)
+}
+
+/// [`table`] without row `removed`.
+fn table_without(
+    rows: usize,
+    changed: Option<usize>,
+    generation: u32,
+    removed: Option<usize>,
+) -> Markup {
     html! {
         table {
             thead { tr { th { "Name" } th { "Email" } th { "Confirmed" } th {} } }
             tbody id="users" {
-                @for i in 0..rows {
+                @for i in (0..rows).filter(|&i| Some(i) != removed) {
                     tr id={"users-" (i)} {
                         td { "User " (i) " gen " (generation) }
                         td { @if changed == Some(i) { "changed@example.com" } @else { "user" (i) "@example.com" } }
@@ -70,6 +80,14 @@ fn benches(c: &mut Criterion) {
     let before = Rendered::new(table(1000, None, 0).into_string());
     c.bench_function("1000-row table, one row changed", |b| {
         b.iter(|| update(black_box(&before), table(1000, Some(black_box(500)), 0)))
+    });
+    c.bench_function("1000-row table, one row removed", |b| {
+        b.iter(|| {
+            update(
+                black_box(&before),
+                table_without(1000, None, 0, Some(black_box(500))),
+            )
+        })
     });
     c.bench_function("1000-row table, every row replaced", |b| {
         b.iter(|| update(black_box(&before), table(1000, None, black_box(1))))

@@ -277,7 +277,24 @@ impl Rendered {
         // The innermost fragment around the whole change, and those that overlap it.
         let mut innermost = 0;
         let mut changed = Vec::new();
+        let middle_end = (first + middle.len()) as u32;
         for (index, f) in self.fragments.iter().enumerate().skip(1) {
+            // Most fragments lie wholly before or after the change.
+            if f.end < first_u {
+                fragments.push(f.clone());
+                continue;
+            }
+            if f.start > resume_u {
+                fragments.push(Fragment {
+                    key: (
+                        (f.key.0 as i64 + shift) as u32,
+                        (f.key.1 as i64 + shift) as u32,
+                    ),
+                    start: (f.start as i64 + grown) as u32,
+                    end: (f.end as i64 + grown) as u32,
+                });
+                continue;
+            }
             let start = tag_moved_to(f.start);
             let key = if f.start < first_u {
                 f.key
@@ -296,7 +313,6 @@ impl Rendered {
             fragments.push(Fragment { key, start, end });
             // Around the change on both sides (a fragment that ends where text is inserted
             // is not around it), or overlapping it on either side.
-            let middle_end = (first + middle.len()) as u32;
             if f.start < first_u && f.end >= resume_u && end >= middle_end {
                 innermost = index;
             } else if (f.start < resume_u && f.end > first_u)
