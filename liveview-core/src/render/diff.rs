@@ -34,6 +34,41 @@ pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
             }
             return patch;
         }
+        Some(Delta::Spliced {
+            around,
+            old: old_range,
+            new: new_range,
+        }) => {
+            let around = *around;
+            if !old.same_own_tokens(around, new, around) {
+                let key = new.key(&new.fragments[around]).to_owned();
+                patch
+                    .entries
+                    .push((key, changed(old, around, new, around, budget)));
+            }
+            let old_by_key: FxHashMap<&str, usize> = old_range
+                .clone()
+                .map(|j| (old.key(&old.fragments[j]), j))
+                .collect();
+            let mut new_keys = rustc_hash::FxHashSet::default();
+            for i in new_range.clone() {
+                let key = new.key(&new.fragments[i]);
+                new_keys.insert(key);
+                let change = match old_by_key.get(key) {
+                    Some(&j) if old.same_own_tokens(j, new, i) => continue,
+                    Some(&j) => changed(old, j, new, i, budget),
+                    None => Change::Whole(whole(new, i)),
+                };
+                patch.entries.push((key.to_owned(), change));
+            }
+            for j in old_range.clone() {
+                let key = old.key(&old.fragments[j]);
+                if !new_keys.contains(key) {
+                    patch.entries.push((key.to_owned(), Change::Removed));
+                }
+            }
+            return patch;
+        }
         None => {}
     }
     let mut old_by_key: Option<FxHashMap<&str, usize>> = None;
@@ -132,6 +167,8 @@ fn changed(
             delete: old_mid,
             insert: insert_items(&b, prefix, new_mid),
         }])
+    } else if let Some(ops) = aligned_splices(&a, &b, prefix..old_end) {
+        Some(ops)
     } else {
         let mut script = EditScript::default();
         let deadline = Instant::now() + budget;
@@ -150,6 +187,46 @@ fn changed(
         _ => Change::Whole(whole(new, fragment)),
     }
 }
+
+/// When both sides have the same number of tokens in `range` and few of them differ
+/// position by position (the same words in every row of a list, say), the splices that
+/// replace each run of differing tokens: found in one pass, where Myers' search costs far
+/// more and finds nothing shorter. `None` when the lengths differ or too many positions do
+/// (content that moved), which is Myers' job.
+fn aligned_splices(
+    a: &[Comparable<'_>],
+    b: &[Comparable<'_>],
+    range: std::ops::Range<usize>,
+) -> Option<Vec<Op>> {
+    if a.len() != b.len() {
+        return None;
+    }
+    let differing = range.clone().filter(|&i| a[i] != b[i]).count();
+    if differing * ALIGNED_AT_MOST > range.len() {
+        return None;
+    }
+    let mut ops = Vec::new();
+    let mut i = range.start;
+    while i < range.end {
+        if a[i] == b[i] {
+            i += 1;
+            continue;
+        }
+        let run = i;
+        while i < range.end && a[i] != b[i] {
+            i += 1;
+        }
+        ops.push(Op {
+            index: run,
+            delete: i - run,
+            insert: insert_items(b, run, i - run),
+        });
+    }
+    Some(ops)
+}
+
+/// [`aligned_splices`] applies when at most one position in this many differs.
+const ALIGNED_AT_MOST: usize = 3;
 
 /// After the common prefix and suffix, when one side has at most one token left and the
 /// other at most this many, a single splice is sent without running Myers: with at most one
@@ -374,6 +451,20 @@ fn whole(rendered: &Rendered, fragment: usize) -> String {
 mod tests {
     use super::*;
     use crate::render::patch::write_ops;
+
+    #[test]
+    fn a_word_changed_in_every_row_is_one_splice_per_row() {
+        let list = |q: &str| {
+            let rows: String = (0..4).map(|i| format!("<li>{q} result {i}</li>")).collect();
+            Rendered::new(format!(r#"<ul id="r">{rows}</ul>"#))
+        };
+        let before = list("rust");
+        let after = before.next(list("tokio").html().to_owned());
+        assert_eq!(
+            diff(&before, &after).to_json(),
+            r#"{"r":[[2,1,"tokio "],[7,1,"tokio "],[12,1,"tokio "],[17,1,"tokio "]]}"#
+        );
+    }
 
     #[test]
     fn computed_json_lengths_match_the_written_json() {

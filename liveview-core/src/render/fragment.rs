@@ -4,7 +4,10 @@
 //! diffed against it. Tokens are byte ranges into the one rendered `String`, so a render
 //! of any size costs one string plus twelve bytes per token.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use rustc_hash::FxHashSet;
 
 use super::token::{
     is_space, opens_raw_text, step, tag_name, tokenize, Token, TokenKind, LOOKAHEAD,
@@ -37,6 +40,9 @@ pub struct Rendered {
     pub(crate) html: String,
     pub(crate) tokens: Vec<Token>,
     pub(crate) fragments: Vec<Fragment>,
+    /// Whether an `id` repeats, which makes the first of them a fragment and the rest
+    /// inline: [`Rendered::next`] then never splits part of the render on its own.
+    duplicate_ids: bool,
     /// Identifies this render's content for [`Rendered::delta_from`]; clones share it.
     id: u64,
     /// Set by [`Rendered::next`]: the render this one was made from and what changed.
@@ -52,6 +58,14 @@ pub(crate) enum Delta {
     /// The same fragments with the same keys at the same indices; only these fragments'
     /// own tokens may differ.
     Within(Vec<usize>),
+    /// The fragments at indices `old` were replaced by those at `new` (matched by key);
+    /// around them, only fragment `around` (the same index in both) may have changed its own
+    /// tokens, and the rest are the same fragments, perhaps moved.
+    Spliced {
+        around: usize,
+        old: Range<usize>,
+        new: Range<usize>,
+    },
 }
 
 /// Two renders are equal when their HTML, tokens and fragments are, however they were made.
@@ -76,11 +90,12 @@ impl Rendered {
         // instead of a string of regrowths.
         let mut tokens = Vec::with_capacity(html.len() / 8 + 4);
         tokenize(&html, false, &mut tokens);
-        let fragments = split(&html, &tokens);
+        let (fragments, duplicate_ids) = split(&html, &tokens);
         Rendered {
             html,
             tokens,
             fragments,
+            duplicate_ids,
             id: fresh_id(),
             origin: None,
         }
@@ -110,6 +125,7 @@ impl Rendered {
                 tokens: self.tokens.clone(),
                 fragments: self.fragments.clone(),
                 html,
+                duplicate_ids: self.duplicate_ids,
                 id: fresh_id(),
                 origin: Some((self.id, Delta::Identical)),
             };
@@ -171,27 +187,155 @@ impl Rendered {
         tokens.extend_from_slice(&middle);
         tokens.extend(self.tokens[resume..].iter().map(moved));
 
+        // The tokens that changed: re-tokenizing started early and ended late, so some at
+        // either end are the same tokens as before.
+        let same =
+            |(a, b): (&Token, &Token)| a.kind == b.kind && a.text(&self.html) == b.text(&html);
         let replaced = &self.tokens[first..resume];
-        let origin = match self.reshape(&html, &tokens, first, replaced, &middle) {
-            Some((fragments, changed)) => {
-                return Rendered {
-                    html,
-                    tokens,
-                    fragments,
-                    id: fresh_id(),
-                    origin: Some((self.id, Delta::Within(changed))),
-                };
-            }
-            None => None,
+        let lead = replaced
+            .iter()
+            .zip(&middle)
+            .take_while(|&p| same(p))
+            .count();
+        let trail = replaced[lead..]
+            .iter()
+            .rev()
+            .zip(middle[lead..].iter().rev())
+            .take_while(|&p| same(p))
+            .count();
+        let (first, resume) = (first + lead, resume - trail);
+        let replaced = &self.tokens[first..resume];
+        let middle = &middle[lead..middle.len() - trail];
+        let inserted = first..first + middle.len();
+        let (fragments, duplicate_ids, delta) = if let Some((fragments, changed)) =
+            self.reshape(&html, &tokens, first, replaced, middle)
+        {
+            (fragments, self.duplicate_ids, Some(Delta::Within(changed)))
+        } else if let Some((fragments, delta)) =
+            self.resplit(&html, &tokens, first..resume, inserted)
+        {
+            (fragments, false, Some(delta))
+        } else {
+            let (fragments, duplicate_ids) = split(&html, &tokens);
+            (fragments, duplicate_ids, None)
         };
-        let fragments = split(&html, &tokens);
         Rendered {
             html,
             tokens,
             fragments,
+            duplicate_ids,
             id: fresh_id(),
-            origin,
+            origin: delta.map(|delta| (self.id, delta)),
         }
+    }
+
+    /// The fragments of the render made by [`Rendered::next`] when the change added,
+    /// removed or reshaped tags, splitting again only the elements the change is in; `None`
+    /// when that cannot be known to agree with splitting the whole render.
+    ///
+    /// Old tokens `replaced` became `inserted` in `tokens`. The change is widened to the
+    /// whole fragments it cuts through; both sides of it must then be whole elements (every
+    /// end tag in them closes an element opened in them), so splitting either side leaves
+    /// the elements around it as it found them. With no repeated ids anywhere, and none of
+    /// the new ids used outside, the ids outside mean what they meant.
+    fn resplit(
+        &self,
+        html: &str,
+        tokens: &[Token],
+        replaced: Range<usize>,
+        inserted: Range<usize>,
+    ) -> Option<(Vec<Fragment>, Delta)> {
+        if self.duplicate_ids {
+            return None;
+        }
+        let grown = inserted.len() as i64 - replaced.len() as i64;
+        let shift = html.len() as i64 - self.html.len() as i64;
+        let (a, b) = (replaced.start as u32, replaced.end as u32);
+        let (mut from, mut to) = (a, b);
+        for f in self.fragments[1..].iter().take_while(|f| f.start < b) {
+            let around = f.start < a && f.end > b;
+            if f.end > a && !around {
+                from = from.min(f.start);
+                to = to.max(f.end);
+            }
+        }
+        let new_to = (to as i64 + grown) as u32;
+        whole_elements(&self.html, &self.tokens, from..to)?;
+        let new_side = whole_elements(html, tokens, from..new_to)?;
+
+        // The old fragments the widened change replaces, by index.
+        let below = |at: u32| 1 + self.fragments[1..].partition_point(|f| f.start < at);
+        let (old_lo, old_hi) = (below(from), below(to));
+        let old_keys: FxHashSet<&str> = self.fragments[old_lo..old_hi]
+            .iter()
+            .map(|f| self.key(f))
+            .collect();
+        let outside = || {
+            self.fragments[1..old_lo]
+                .iter()
+                .chain(&self.fragments[old_hi..])
+                .map(|f| self.key(f))
+        };
+        let mut outside_keys: Option<FxHashSet<&str>> = None;
+        let mut new_keys = 0;
+        for f in &new_side {
+            let key = &html[f.key.0 as usize..f.key.1 as usize];
+            if old_keys.contains(key) {
+                continue;
+            }
+            // A few new keys are looked for one by one; more are worth a set.
+            new_keys += 1;
+            let used = if new_keys <= 4 {
+                outside().any(|k| k == key)
+            } else {
+                outside_keys
+                    .get_or_insert_with(|| outside().collect())
+                    .contains(key)
+            };
+            if used {
+                return None;
+            }
+        }
+
+        let mut fragments = Vec::with_capacity(self.fragments.len() + new_side.len());
+        fragments.push(Fragment {
+            key: (0, 0),
+            start: 0,
+            end: tokens.len() as u32,
+        });
+        let mut around = 0;
+        for (index, f) in self.fragments.iter().enumerate().take(old_lo).skip(1) {
+            if f.end <= from {
+                fragments.push(f.clone());
+            } else {
+                // Around the change: whole elements on both sides mean it ends after it.
+                if f.end < to {
+                    return None;
+                }
+                around = index;
+                fragments.push(Fragment {
+                    end: (f.end as i64 + grown) as u32,
+                    ..f.clone()
+                });
+            }
+        }
+        let new_lo = fragments.len();
+        fragments.extend(new_side);
+        let new_hi = fragments.len();
+        fragments.extend(self.fragments[old_hi..].iter().map(|f| Fragment {
+            key: (
+                (f.key.0 as i64 + shift) as u32,
+                (f.key.1 as i64 + shift) as u32,
+            ),
+            start: (f.start as i64 + grown) as u32,
+            end: (f.end as i64 + grown) as u32,
+        }));
+        let delta = Delta::Spliced {
+            around,
+            old: old_lo..old_hi,
+            new: new_lo..new_hi,
+        };
+        Some((fragments, delta))
     }
 
     /// The fragments of the render made by [`Rendered::next`], carried over from this one,
@@ -622,68 +766,114 @@ struct Open {
     fragment: Option<usize>,
 }
 
-fn split(html: &str, tokens: &[Token]) -> Vec<Fragment> {
-    let b = html.as_bytes();
-    let n = tokens.len() as u32;
-    let mut fragments = vec![Fragment {
-        key: (0, 0),
-        start: 0,
-        end: n,
-    }];
-    let mut open: Vec<Open> = Vec::new();
-    let mut seen = rustc_hash::FxHashSet::default();
+/// Splitting's state as it walks the tags in document order: the fragments found so far,
+/// the elements still open, and the ids already used.
+struct Splitter<'h> {
+    html: &'h str,
+    fragments: Vec<Fragment>,
+    open: Vec<Open>,
+    seen: FxHashSet<&'h str>,
+    duplicate_ids: bool,
+}
 
-    for (i, token) in tokens.iter().enumerate() {
-        if token.kind != TokenKind::Tag {
-            continue;
+impl<'h> Splitter<'h> {
+    fn new(html: &'h str, fragments: Vec<Fragment>) -> Self {
+        Splitter {
+            html,
+            fragments,
+            open: Vec::new(),
+            seen: FxHashSet::default(),
+            duplicate_ids: false,
         }
-        let i = i as u32;
+    }
+
+    /// Takes tag token `i`. Returns false for an end tag that matches no open element
+    /// (which splitting ignores).
+    fn tag(&mut self, i: u32, token: &Token) -> bool {
+        let (html, b) = (self.html, self.html.as_bytes());
         match TagShape::of(html, token) {
             TagShape::Open {
                 name,
                 self_contained,
                 id,
             } => {
-                let new_fragment = id.filter(|&(s, e)| seen.insert(&html[s..e]));
-                let fragment = new_fragment.map(|(s, e)| {
-                    fragments.push(Fragment {
+                let id = id.filter(|&(s, e)| {
+                    let new = self.seen.insert(&html[s..e]);
+                    self.duplicate_ids |= !new;
+                    new
+                });
+                let fragment = id.map(|(s, e)| {
+                    self.fragments.push(Fragment {
                         key: (s as u32, e as u32),
                         start: i,
                         end: i + 1,
                     });
-                    fragments.len() - 1
+                    self.fragments.len() - 1
                 });
                 if !self_contained {
-                    open.push(Open { name, fragment });
+                    self.open.push(Open { name, fragment });
                 }
+                true
             }
             TagShape::Close { name } => {
                 let name = &b[name.0..name.1];
-                if let Some(matched) = open
+                let Some(matched) = self
+                    .open
                     .iter()
                     .rposition(|o| b[o.name.0..o.name.1].eq_ignore_ascii_case(name))
-                {
-                    // Anything opened after the match closes implicitly, before this tag.
-                    for o in open.drain(matched + 1..) {
-                        if let Some(f) = o.fragment {
-                            fragments[f].end = i;
-                        }
-                    }
-                    if let Some(f) = open.pop().and_then(|o| o.fragment) {
-                        fragments[f].end = i + 1;
+                else {
+                    return false;
+                };
+                // Anything opened after the match closes implicitly, before this tag.
+                for o in self.open.drain(matched + 1..) {
+                    if let Some(f) = o.fragment {
+                        self.fragments[f].end = i;
                     }
                 }
+                if let Some(f) = self.open.pop().and_then(|o| o.fragment) {
+                    self.fragments[f].end = i + 1;
+                }
+                true
             }
-            TagShape::Other => {}
+            TagShape::Other => true,
+        }
+    }
+}
+
+/// Splits a render's tokens into fragments, root first; also says whether an id repeats.
+fn split(html: &str, tokens: &[Token]) -> (Vec<Fragment>, bool) {
+    let n = tokens.len() as u32;
+    let root = Fragment {
+        key: (0, 0),
+        start: 0,
+        end: n,
+    };
+    let mut splitter = Splitter::new(html, vec![root]);
+    for (i, token) in tokens.iter().enumerate() {
+        if token.kind == TokenKind::Tag {
+            splitter.tag(i as u32, token);
         }
     }
     // Elements never closed end with the render.
-    for o in open {
+    for o in splitter.open {
         if let Some(f) = o.fragment {
-            fragments[f].end = n;
+            splitter.fragments[f].end = n;
         }
     }
-    fragments
+    (splitter.fragments, splitter.duplicate_ids)
+}
+
+/// The fragments of tokens `range`, when they are whole elements: every end tag closes an
+/// element opened in the range, every element opened is closed in it, and no id repeats.
+fn whole_elements(html: &str, tokens: &[Token], range: Range<u32>) -> Option<Vec<Fragment>> {
+    let mut splitter = Splitter::new(html, Vec::new());
+    for i in range {
+        let token = &tokens[i as usize];
+        if token.kind == TokenKind::Tag && !splitter.tag(i, token) {
+            return None;
+        }
+    }
+    (splitter.open.is_empty() && !splitter.duplicate_ids).then_some(splitter.fragments)
 }
 
 /// The byte range of a non-empty `id` attribute's value inside a start tag.
@@ -814,13 +1004,26 @@ mod tests {
     }
 
     #[test]
-    fn a_change_of_tags_splits_the_fragments_again() {
+    fn a_change_of_tags_splits_again_only_the_elements_it_is_in() {
         let before = Rendered::new(ROWS.to_string());
         let html = ROWS.replace(r#"<tr id="r2"><td>Bob</td></tr>"#, "");
         let after = before.next(html.clone());
         assert_eq!(after, Rendered::new(html));
-        assert_eq!(after.delta_from(&before), None);
         assert_eq!(after.fragment_count(), 3);
+        // Only the removed row is looked at: the list around it lost a reference.
+        assert_eq!(
+            after.delta_from(&before),
+            Some(&Delta::Spliced {
+                around: 1,
+                old: 3..4,
+                new: 3..3
+            })
+        );
+        // With an id used twice, what a removal means for the other use is not local.
+        let twice = format!("{ROWS}<p id=\"r1\"></p>");
+        let before = Rendered::new(twice.clone());
+        let after = before.next(twice.replace(r#"<tr id="r2"><td>Bob</td></tr>"#, ""));
+        assert_eq!(after.delta_from(&before), None);
     }
 
     #[test]
