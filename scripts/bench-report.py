@@ -20,6 +20,7 @@ results = {
         for name in [
             "counter increment",
             "1000-row table, one row changed",
+            "1000-row table, one row removed",
             "1000-row table, every row replaced",
             "search, 20 results changed",
         ]
