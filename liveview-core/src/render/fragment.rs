@@ -107,8 +107,9 @@ impl Rendered {
     /// A view's renders usually differ in a few places (a number, a row), so the common
     /// prefix and suffix are found with a byte comparison and their tokens reused. When the
     /// changed tags keep their shape (text or attributes other than `id` changed), the
-    /// fragments are kept as well, and [`diff`](super::diff) compares only the fragments
-    /// the change is in.
+    /// fragments are kept as well; when tags were added or removed, only the whole elements
+    /// the change is in are split again. Either way [`diff`](super::diff) then compares
+    /// only the fragments the change is in.
     ///
     /// ```
     /// use liveview_core::render::{diff, Rendered};
