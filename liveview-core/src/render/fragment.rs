@@ -91,13 +91,24 @@ impl Rendered {
         let mut tokens = Vec::with_capacity(html.len() / 8 + 4);
         tokenize(&html, false, &mut tokens);
         let (fragments, duplicate_ids) = split(&html, &tokens);
+        Rendered::from_parts(html, tokens, fragments, duplicate_ids, None)
+    }
+
+    /// A render with a fresh id; `origin` is what [`Rendered::next`] knows of it.
+    fn from_parts(
+        html: String,
+        tokens: Vec<Token>,
+        fragments: Vec<Fragment>,
+        duplicate_ids: bool,
+        origin: Option<(u64, Delta)>,
+    ) -> Rendered {
         Rendered {
             html,
             tokens,
             fragments,
             duplicate_ids,
             id: fresh_id(),
-            origin: None,
+            origin,
         }
     }
 
@@ -122,14 +133,13 @@ impl Rendered {
         let (old, new) = (self.html.as_bytes(), html.as_bytes());
         let prefix = common_prefix(old, new);
         if prefix == old.len() && prefix == new.len() {
-            return Rendered {
-                tokens: self.tokens.clone(),
-                fragments: self.fragments.clone(),
+            return Rendered::from_parts(
                 html,
-                duplicate_ids: self.duplicate_ids,
-                id: fresh_id(),
-                origin: Some((self.id, Delta::Identical)),
-            };
+                self.tokens.clone(),
+                self.fragments.clone(),
+                self.duplicate_ids,
+                Some((self.id, Delta::Identical)),
+            );
         }
         let suffix = common_suffix(old, new, old.len().min(new.len()) - prefix);
 
@@ -221,14 +231,8 @@ impl Rendered {
             let (fragments, duplicate_ids) = split(&html, &tokens);
             (fragments, duplicate_ids, None)
         };
-        Rendered {
-            html,
-            tokens,
-            fragments,
-            duplicate_ids,
-            id: fresh_id(),
-            origin: delta.map(|delta| (self.id, delta)),
-        }
+        let origin = delta.map(|delta| (self.id, delta));
+        Rendered::from_parts(html, tokens, fragments, duplicate_ids, origin)
     }
 
     /// The fragments of the render made by [`Rendered::next`] when the change added,
