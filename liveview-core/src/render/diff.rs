@@ -1,6 +1,7 @@
 //! Diffing two renders into a [`Patch`]: unchanged fragments are skipped, changed ones
 //! travel as `similar` (Myers) ops or whole, whichever is shorter on the wire.
 
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
@@ -24,90 +25,108 @@ pub fn diff(old: &Rendered, new: &Rendered) -> Patch {
 pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
     let mut patch = Patch::default();
     match new.delta_from(old) {
-        Some(Delta::Identical) => return patch,
+        Some(Delta::Identical) => {}
         Some(Delta::Within(fragments)) => {
             for &i in fragments {
-                if !old.same_own_tokens(i, new, i) {
-                    let key = new.key(&new.fragments[i]).to_owned();
-                    patch.entries.push((key, changed(old, i, new, i, budget)));
-                }
+                compare(&mut patch, old, i, new, i, budget);
             }
-            return patch;
         }
         Some(Delta::Spliced {
             around,
             old: old_range,
             new: new_range,
         }) => {
-            let around = *around;
-            if !old.same_own_tokens(around, new, around) {
-                let key = new.key(&new.fragments[around]).to_owned();
-                patch
-                    .entries
-                    .push((key, changed(old, around, new, around, budget)));
-            }
-            let old_by_key: FxHashMap<&str, usize> = old_range
-                .clone()
-                .map(|j| (old.key(&old.fragments[j]), j))
-                .collect();
-            let mut new_keys = rustc_hash::FxHashSet::default();
-            for i in new_range.clone() {
-                let key = new.key(&new.fragments[i]);
-                new_keys.insert(key);
-                let change = match old_by_key.get(key) {
-                    Some(&j) if old.same_own_tokens(j, new, i) => continue,
-                    Some(&j) => changed(old, j, new, i, budget),
-                    None => Change::Whole(whole(new, i)),
-                };
-                patch.entries.push((key.to_owned(), change));
-            }
-            for j in old_range.clone() {
-                let key = old.key(&old.fragments[j]);
-                if !new_keys.contains(key) {
-                    patch.entries.push((key.to_owned(), Change::Removed));
-                }
-            }
-            return patch;
+            compare(&mut patch, old, *around, new, *around, budget);
+            by_key(
+                &mut patch,
+                old,
+                old_range.clone(),
+                new,
+                new_range.clone(),
+                budget,
+            );
         }
-        None => {}
+        None => by_key(
+            &mut patch,
+            old,
+            0..old.fragments.len(),
+            new,
+            0..new.fragments.len(),
+            budget,
+        ),
     }
+    patch
+}
+
+/// Adds fragment `i` of `new` to the patch when its own tokens differ from those of its
+/// predecessor, fragment `j` of `old`.
+fn compare(
+    patch: &mut Patch,
+    old: &Rendered,
+    j: usize,
+    new: &Rendered,
+    i: usize,
+    budget: Duration,
+) {
+    if !old.same_own_tokens(j, new, i) {
+        let key = new.key(&new.fragments[i]).to_owned();
+        patch.entries.push((key, changed(old, j, new, i, budget)));
+    }
+}
+
+/// Diffs the fragments `new_range` of `new` against their predecessors among `old_range`
+/// of `old`, found by key: changed ones as ops or whole, new ones whole, and those gone as
+/// removed.
+fn by_key(
+    patch: &mut Patch,
+    old: &Rendered,
+    old_range: Range<usize>,
+    new: &Rendered,
+    new_range: Range<usize>,
+    budget: Duration,
+) {
     let mut old_by_key: Option<FxHashMap<&str, usize>> = None;
     let mut matched = 0;
-
-    for (i, fragment) in new.fragments.iter().enumerate() {
-        let key = new.key(fragment);
+    for i in new_range.clone() {
+        let key = new.key(&new.fragments[i]);
         // Renders usually keep their fragments in the same order: try the same position
         // before paying for a map.
-        let previous = match old.fragments.get(i) {
-            Some(same) if old.key(same) == key => Some(i),
+        let same_place = old_range.start + (i - new_range.start);
+        let previous = match old.fragments.get(same_place) {
+            Some(same) if old_range.contains(&same_place) && old.key(same) == key => {
+                Some(same_place)
+            }
             _ => old_by_key
-                .get_or_insert_with(|| key_index(old))
+                .get_or_insert_with(|| key_index(old, old_range.clone()))
                 .get(key)
                 .copied(),
         };
-        let change = match previous {
-            Some(previous) => {
+        match previous {
+            Some(j) => {
                 matched += 1;
-                if old.same_own_tokens(previous, new, i) {
-                    continue;
-                }
-                changed(old, previous, new, i, budget)
+                compare(patch, old, j, new, i, budget);
             }
-            None => Change::Whole(whole(new, i)),
-        };
-        patch.entries.push((key.to_owned(), change));
+            None => patch
+                .entries
+                .push((key.to_owned(), Change::Whole(whole(new, i)))),
+        }
     }
-
-    if matched < old.fragments.len() {
-        let new_keys = key_index(new);
-        for fragment in &old.fragments {
-            let key = old.key(fragment);
+    if matched < old_range.len() {
+        let new_keys = key_index(new, new_range);
+        for j in old_range {
+            let key = old.key(&old.fragments[j]);
             if !new_keys.contains_key(key) {
                 patch.entries.push((key.to_owned(), Change::Removed));
             }
         }
     }
-    patch
+}
+
+/// The fragments `range` of a render by key.
+fn key_index(rendered: &Rendered, range: Range<usize>) -> FxHashMap<&str, usize> {
+    range
+        .map(|i| (rendered.key(&rendered.fragments[i]), i))
+        .collect()
 }
 
 /// The patch a join reply carries: every fragment whole.
@@ -120,15 +139,6 @@ pub fn full(rendered: &Rendered) -> Patch {
             })
             .collect(),
     }
-}
-
-fn key_index(rendered: &Rendered) -> FxHashMap<&str, usize> {
-    rendered
-        .fragments
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (rendered.key(f), i))
-        .collect()
 }
 
 /// A token as the diff compares it: a reference never equals text that looks like one.
@@ -201,7 +211,7 @@ fn changed(
 fn aligned_splices(
     a: &[Comparable<'_>],
     b: &[Comparable<'_>],
-    range: std::ops::Range<usize>,
+    range: Range<usize>,
 ) -> Option<Vec<Op>> {
     if a.len() != b.len() {
         return None;
@@ -297,9 +307,9 @@ impl EditScript {
     /// caller then sends the fragment whole).
     fn splices(
         mut self,
-        old: std::ops::Range<usize>,
+        old: Range<usize>,
         new_tokens: &[Comparable<'_>],
-        new: std::ops::Range<usize>,
+        new: Range<usize>,
     ) -> Option<Vec<Op>> {
         self.edits.sort_unstable();
         let (mut old_at, mut new_at) = (old.start, new.start);
