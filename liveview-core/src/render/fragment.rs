@@ -33,6 +33,23 @@ pub struct Fragment {
     pub(crate) end: u32,
 }
 
+impl Fragment {
+    /// The same fragment after `tokens` tokens and `bytes` bytes were added before it
+    /// (removed, when negative).
+    fn moved(&self, tokens: i64, bytes: i64) -> Fragment {
+        Fragment {
+            key: (offset(self.key.0, bytes), offset(self.key.1, bytes)),
+            start: offset(self.start, tokens),
+            end: offset(self.end, tokens),
+        }
+    }
+}
+
+/// `at` moved by `by` (a render's indices and offsets fit in `u32`).
+fn offset(at: u32, by: i64) -> u32 {
+    (at as i64 + by) as u32
+}
+
 /// A rendered view: the HTML, its tokens in document order, and its fragments, root
 /// first, in document order.
 #[derive(Debug, Clone)]
@@ -191,8 +208,8 @@ impl Rendered {
 
         let moved = |t: &Token| Token {
             kind: t.kind,
-            start: (t.start as i64 + shift) as u32,
-            end: (t.end as i64 + shift) as u32,
+            start: offset(t.start, shift),
+            end: offset(t.end, shift),
         };
         let mut tokens = Vec::with_capacity(first + middle.len() + self.tokens.len() - resume);
         tokens.extend_from_slice(&self.tokens[..first]);
@@ -215,17 +232,13 @@ impl Rendered {
             .zip(middle[lead..].iter().rev())
             .take_while(|&p| same(p))
             .count();
-        let (first, resume) = (first + lead, resume - trail);
-        let replaced = &self.tokens[first..resume];
-        let middle = &middle[lead..middle.len() - trail];
-        let inserted = first..first + middle.len();
+        let replaced = first + lead..resume - trail;
+        let inserted = replaced.start..replaced.start + middle.len() - lead - trail;
         let (fragments, duplicate_ids, delta) = if let Some((fragments, changed)) =
-            self.reshape(&html, &tokens, first, replaced, middle)
+            self.reshape(&html, &tokens, replaced.clone(), inserted.clone())
         {
             (fragments, self.duplicate_ids, Some(Delta::Within(changed)))
-        } else if let Some((fragments, delta)) =
-            self.resplit(&html, &tokens, first..resume, inserted)
-        {
+        } else if let Some((fragments, delta)) = self.resplit(&html, &tokens, replaced, inserted) {
             (fragments, false, Some(delta))
         } else {
             let (fragments, duplicate_ids) = split(&html, &tokens);
@@ -265,7 +278,7 @@ impl Rendered {
                 to = to.max(f.end);
             }
         }
-        let new_to = (to as i64 + grown) as u32;
+        let new_to = offset(to, grown);
         whole_elements(&self.html, &self.tokens, from..to)?;
         let new_side = whole_elements(html, tokens, from..new_to)?;
 
@@ -320,7 +333,7 @@ impl Rendered {
                 }
                 around = index;
                 fragments.push(Fragment {
-                    end: (f.end as i64 + grown) as u32,
+                    end: offset(f.end, grown),
                     ..f.clone()
                 });
             }
@@ -328,14 +341,11 @@ impl Rendered {
         let new_lo = fragments.len();
         fragments.extend(new_side);
         let new_hi = fragments.len();
-        fragments.extend(self.fragments[old_hi..].iter().map(|f| Fragment {
-            key: (
-                (f.key.0 as i64 + shift) as u32,
-                (f.key.1 as i64 + shift) as u32,
-            ),
-            start: (f.start as i64 + grown) as u32,
-            end: (f.end as i64 + grown) as u32,
-        }));
+        fragments.extend(
+            self.fragments[old_hi..]
+                .iter()
+                .map(|f| f.moved(grown, shift)),
+        );
         let delta = Delta::Spliced {
             around,
             old: old_lo..old_hi,
@@ -348,8 +358,8 @@ impl Rendered {
     /// and the fragments whose own tokens may have changed; `None` when the change could
     /// have moved fragment boundaries, and the fragments must be split again.
     ///
-    /// Old tokens `first..first + replaced.len()` became `middle` in `tokens` (the new
-    /// render's tokens, in `html`). Splitting reads only tags, and only their
+    /// Old tokens `replaced` became `inserted` in `tokens` (the new render's tokens, in
+    /// `html`). Splitting reads only tags, and only their
     /// [`TagShape`]; when the replaced and the new tags have the same shapes in the same
     /// order, every fragment keeps its shape. Its start tag is the same tag, now perhaps
     /// elsewhere, and so is the tag its end is placed by.
@@ -357,11 +367,11 @@ impl Rendered {
         &self,
         html: &str,
         tokens: &[Token],
-        first: usize,
-        replaced: &[Token],
-        middle: &[Token],
+        replaced: Range<usize>,
+        inserted: Range<usize>,
     ) -> Option<(Vec<Fragment>, Vec<usize>)> {
-        let resume = first + replaced.len();
+        let (first, resume) = (replaced.start, replaced.end);
+        let (replaced, middle) = (&self.tokens[replaced], &tokens[inserted]);
         let is_tag = |t: &&Token| t.kind == TokenKind::Tag;
         // Token indices (old, new) of the tags in the change, paired.
         let mut tags = Vec::new();
@@ -392,7 +402,7 @@ impl Rendered {
             if t < first_u {
                 t
             } else if t >= resume_u {
-                (t as i64 + grown) as u32
+                offset(t, grown)
             } else {
                 tags[tags.partition_point(|&(old, _)| old < t)].1
             }
@@ -411,7 +421,7 @@ impl Rendered {
                 return Some(end);
             }
             if end > resume_u {
-                return Some((end as i64 + grown) as u32);
+                return Some(offset(end, grown));
             }
             let before = (end > 0 && old_is_tag(end - 1)).then(|| tag_moved_to(end - 1) + 1);
             let at = if end as usize == self.tokens.len() {
@@ -442,24 +452,14 @@ impl Rendered {
                 continue;
             }
             if f.start > resume_u {
-                fragments.push(Fragment {
-                    key: (
-                        (f.key.0 as i64 + shift) as u32,
-                        (f.key.1 as i64 + shift) as u32,
-                    ),
-                    start: (f.start as i64 + grown) as u32,
-                    end: (f.end as i64 + grown) as u32,
-                });
+                fragments.push(f.moved(grown, shift));
                 continue;
             }
             let start = tag_moved_to(f.start);
             let key = if f.start < first_u {
                 f.key
             } else if f.start >= resume_u {
-                (
-                    (f.key.0 as i64 + shift) as u32,
-                    (f.key.1 as i64 + shift) as u32,
-                )
+                f.moved(grown, shift).key
             } else {
                 // The same id, perhaps elsewhere in its tag.
                 let tag = tokens[start as usize];
