@@ -195,10 +195,13 @@ impl<V: LiveView> Process<V> {
         let idle_timeout = self.live.config.idle_timeout;
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
+        // Moving the timer on every frame would cost a timer-wheel update per event; the
+        // time of the last frame is kept instead, and checked when the timer fires.
+        let mut last_frame = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 frame = self.ws.recv() => {
-                    idle.as_mut().reset(tokio::time::Instant::now() + idle_timeout);
+                    last_frame = tokio::time::Instant::now();
                     let message = match frame {
                         Some(Ok(message)) => message,
                         Some(Err(error)) => return read_failed(&mut self.ws, &error).await,
@@ -231,6 +234,11 @@ impl<V: LiveView> Process<V> {
                     }
                 }
                 () = &mut idle => {
+                    let deadline = last_frame + idle_timeout;
+                    if deadline > tokio::time::Instant::now() {
+                        idle.as_mut().reset(deadline);
+                        continue;
+                    }
                     close(&mut self.ws, GOING_AWAY, "idle timeout: no heartbeat").await;
                     return;
                 }

@@ -310,6 +310,38 @@ async fn heartbeats_are_answered() {
 }
 
 #[tokio::test]
+async fn a_silent_socket_is_closed_after_the_idle_timeout() {
+    let idle = LiveConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..config()
+    };
+    let mut ws = joined(idle).await;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        next(&mut ws).await,
+        json!({"closed": [1001, "idle timeout: no heartbeat"]})
+    );
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}
+
+#[tokio::test]
+async fn heartbeats_keep_a_socket_open_past_the_idle_timeout() {
+    let idle = LiveConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..config()
+    };
+    let mut ws = joined(idle).await;
+    // Six heartbeats 100 ms apart span twice the timeout.
+    for r in 2..8 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        send(&mut ws, json!([r, "hb"])).await;
+        assert_eq!(next(&mut ws).await, json!([r]));
+    }
+    // Then silence ends it.
+    assert_eq!(next(&mut ws).await["closed"][0], 1001);
+}
+
+#[tokio::test]
 async fn events_past_the_rate_limit_are_refused() {
     let mut ws = joined(config()).await;
     for r in 2..=7 {

@@ -198,7 +198,7 @@ fn changed(
         script.splices(prefix..old_end, &b, prefix..new_end)
     };
     match ops {
-        Some(ops) if ops_json_len(&ops) <= whole_json_len(&b) => Change::Ops(ops),
+        Some(ops) if no_longer_than_whole(ops_json_len(&ops), &b) => Change::Ops(ops),
         _ => Change::Whole(whole(new, fragment)),
     }
 }
@@ -247,6 +247,18 @@ const ALIGNED_AT_MOST: usize = 3;
 /// other at most this many, a single splice is sent without running Myers: with at most one
 /// old (or new) token there is at most one token a search could keep.
 const SMALL_EDIT: usize = 8;
+
+/// Whether `len` bytes of JSON are no more than the fragment sent whole. Escaping only
+/// lengthens a JSON string, so the fragment's raw length, a lower bound, settles it without
+/// scanning every byte for characters to escape whenever the ops are small.
+fn no_longer_than_whole(len: usize, tokens: &[Comparable<'_>]) -> bool {
+    let raw = tokens
+        .iter()
+        .map(|&(kind, text)| text.len() + if kind == TokenKind::Ref { 3 } else { 0 })
+        .sum::<usize>()
+        + 2;
+    len <= raw || len <= whole_json_len(tokens)
+}
 
 /// The JSON length of a fragment sent whole, without building it.
 fn whole_json_len(tokens: &[Comparable<'_>]) -> usize {
