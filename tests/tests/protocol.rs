@@ -309,13 +309,17 @@ async fn heartbeats_are_answered() {
     assert_eq!(next(&mut ws).await, json!([2]));
 }
 
-#[tokio::test]
-async fn a_silent_socket_is_closed_after_the_idle_timeout() {
-    let idle = LiveConfig {
+/// The test config with a 300 ms idle timeout.
+fn short_idle_timeout() -> LiveConfig {
+    LiveConfig {
         idle_timeout: Duration::from_millis(300),
         ..config()
-    };
-    let mut ws = joined(idle).await;
+    }
+}
+
+#[tokio::test]
+async fn a_silent_socket_is_closed_after_the_idle_timeout() {
+    let mut ws = joined(short_idle_timeout()).await;
     let started = std::time::Instant::now();
     assert_eq!(
         next(&mut ws).await,
@@ -326,11 +330,7 @@ async fn a_silent_socket_is_closed_after_the_idle_timeout() {
 
 #[tokio::test]
 async fn heartbeats_keep_a_socket_open_past_the_idle_timeout() {
-    let idle = LiveConfig {
-        idle_timeout: Duration::from_millis(300),
-        ..config()
-    };
-    let mut ws = joined(idle).await;
+    let mut ws = joined(short_idle_timeout()).await;
     // Six heartbeats 100 ms apart span twice the timeout.
     for r in 2..8 {
         tokio::time::sleep(Duration::from_millis(100)).await;
