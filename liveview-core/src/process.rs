@@ -361,18 +361,18 @@ impl<V: LiveView> Process<V> {
             self.title = title;
         }
         let rendered = self.rendered.next(render_root(&self.view, &self.socket));
-        let patch = if join {
+        let changes = if join {
             full(&rendered)
         } else {
             diff(&self.rendered, &rendered)
         };
         self.rendered = rendered;
-        if reference == 0 && patch.is_empty() && meta.is_empty() {
+        if reference == 0 && changes.is_empty() && meta.is_empty() {
             return Ok(());
         }
         send(
             &mut self.ws,
-            protocol::reply(reference, Some(&patch), &meta),
+            protocol::reply(reference, Some(&changes), &meta),
         )
         .await
     }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use crate::render::Patch;
+use crate::render::Diff;
 
 /// A client frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,14 +77,14 @@ pub(crate) fn parse(text: &str) -> Result<(u64, ClientFrame), FrameError> {
 }
 
 /// Writes `[ref, diff, meta]`, leaving out trailing members that carry nothing.
-pub(crate) fn reply(reference: u64, patch: Option<&Patch>, meta: &Map<String, Value>) -> String {
+pub(crate) fn reply(reference: u64, diff: Option<&Diff>, meta: &Map<String, Value>) -> String {
     let mut out = String::with_capacity(32);
     let _ = write!(out, "[{reference}");
-    let patch = patch.filter(|p| !p.is_empty());
-    if patch.is_some() || !meta.is_empty() {
+    let diff = diff.filter(|p| !p.is_empty());
+    if diff.is_some() || !meta.is_empty() {
         out.push(',');
-        match patch {
-            Some(patch) => patch.write_json(&mut out),
+        match diff {
+            Some(diff) => diff.write_json(&mut out),
             None => out.push_str("null"),
         }
     }
@@ -156,7 +156,7 @@ mod tests {
     fn replies_leave_out_what_is_empty() {
         assert_eq!(reply(3, None, &Map::new()), "[3]");
         assert_eq!(
-            reply(3, Some(&Patch::default()), &meta("error", "no")),
+            reply(3, Some(&Diff::default()), &meta("error", "no")),
             r#"[3,null,{"error":"no"}]"#
         );
     }

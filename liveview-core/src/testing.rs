@@ -29,7 +29,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tower::ServiceExt as _;
 
-use crate::render::{Document, Patch};
+use crate::render::{Diff, FragmentStore};
 
 /// How long the harness waits for any one reply.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -56,7 +56,7 @@ fn fail<T>(message: impl Into<String>) -> Result<T, TestError> {
 /// A connected view under test.
 pub struct LiveViewTest {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    document: Document,
+    document: FragmentStore,
     html: String,
     next_ref: u64,
     path: String,
@@ -120,7 +120,7 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
         .map_err(|e| TestError(format!("websocket connect: {e}")))?;
     let mut view = LiveViewTest {
         ws,
-        document: Document::new(),
+        document: FragmentStore::new(),
         html: String::new(),
         next_ref: 1,
         path: path.to_owned(),
@@ -270,9 +270,9 @@ impl LiveViewTest {
                 .map_err(|e| TestError(format!("server sent a malformed frame {text}: {e}")))?;
             let got = frame.first().and_then(Value::as_u64).unwrap_or_default();
             if let Some(diff) = frame.get(1).filter(|d| !d.is_null()) {
-                let patch = Patch::from_json(diff).map_err(|e| TestError(e.to_string()))?;
+                let diff = Diff::from_json(diff).map_err(|e| TestError(e.to_string()))?;
                 self.document
-                    .apply(&patch)
+                    .apply(&diff)
                     .map_err(|e| TestError(e.to_string()))?;
                 self.html = self.document.html().map_err(|e| TestError(e.to_string()))?;
             }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use liveview_core::render::{diff, diff_within, full, Document, Patch, Rendered};
+use liveview_core::render::{diff, diff_within, full, Diff, FragmentStore, Rendered};
 use proptest::prelude::*;
 
 fn text() -> impl Strategy<Value = String> {
@@ -110,8 +110,8 @@ fn splice(insert: impl Strategy<Value = String>) -> impl Strategy<Value = (Strin
 
 /// What a client shows after joining on `old` (checked to show it exactly) and applying
 /// `patch`.
-fn join_then_patch(old: &Rendered, patch: &Patch) -> String {
-    let mut client = Document::new();
+fn join_then_patch(old: &Rendered, patch: &Diff) -> String {
+    let mut client = FragmentStore::new();
     client.apply(&full(old)).unwrap();
     assert_eq!(client.html().unwrap(), old.html());
     client.apply(patch).unwrap();
@@ -151,7 +151,7 @@ proptest! {
         let at = *at.get(&bounds);
         let c = format!("{}{}{}", &b[..at], c, &b[at..]);
         let first = Rendered::new(a);
-        let mut client = Document::new();
+        let mut client = FragmentStore::new();
         client.apply(&full(&first)).unwrap();
         let mut last = first;
         for html in [b, c.clone(), c] {

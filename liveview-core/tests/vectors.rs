@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use liveview_core::render::{diff, full, tokenize, Document, Patch, Rendered};
+use liveview_core::render::{diff, full, tokenize, Diff, FragmentStore, Rendered};
 use serde_json::{json, Value};
 
 const PATCH_CASES: &[(&str, &str, &str)] = &[
@@ -96,7 +96,7 @@ fn token_vectors() -> Value {
     Value::Array(cases.collect())
 }
 
-fn to_value(patch: &Patch) -> Value {
+fn to_value(patch: &Diff) -> Value {
     serde_json::from_str(&patch.to_json()).expect("patches encode to valid JSON")
 }
 
@@ -127,15 +127,14 @@ fn the_rust_applier_passes_every_patch_vector() {
     assert_eq!(cases.len(), PATCH_CASES.len());
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let mut doc = Document::new();
-        doc.apply(&Patch::from_json(&case["join"]).unwrap())
-            .unwrap();
+        let mut doc = FragmentStore::new();
+        doc.apply(&Diff::from_json(&case["join"]).unwrap()).unwrap();
         assert_eq!(
             doc.html().unwrap(),
             case["old"].as_str().unwrap(),
             "{name}: join"
         );
-        doc.apply(&Patch::from_json(&case["patch"]).unwrap())
+        doc.apply(&Diff::from_json(&case["patch"]).unwrap())
             .unwrap();
         assert_eq!(
             doc.html().unwrap(),

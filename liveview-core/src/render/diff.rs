@@ -1,4 +1,4 @@
-//! Diffing two renders into a [`Patch`]: unchanged fragments are skipped, changed ones
+//! Diffing two renders into a [`Diff`]: unchanged fragments are skipped, changed ones
 //! travel as `similar` (Myers) ops or whole, whichever is shorter on the wire.
 
 use std::ops::Range;
@@ -7,28 +7,28 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use similar::algorithms::{myers, DiffHook};
 
+use super::diff_format::{json_str_len, Change, Diff, Insert, Op};
 use super::fragment::{Delta, Rendered};
-use super::patch::{json_str_len, Change, Insert, Op, Patch};
 use super::token::{opens_raw_text, TokenKind};
 
 /// Myers is quadratic in the number of differences; past this budget per fragment
 /// `similar` settles for a coarser (still correct) diff, and the whole fragment often wins.
 const DIFF_DEADLINE: Duration = Duration::from_millis(5);
 
-/// The patch that turns a client holding `old` into one holding `new`.
-pub fn diff(old: &Rendered, new: &Rendered) -> Patch {
+/// The diff that turns a client holding `old` into one holding `new`.
+pub fn diff(old: &Rendered, new: &Rendered) -> Diff {
     diff_within(old, new, DIFF_DEADLINE)
 }
 
 /// [`diff`] with a time budget per changed fragment for Myers' search; past it the edit
 /// script is coarser (bigger patches), never wrong. `diff` uses 5 ms.
-pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
-    let mut patch = Patch::default();
+pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Diff {
+    let mut out = Diff::default();
     match new.delta_from(old) {
         Some(Delta::Identical) => {}
         Some(Delta::Within(fragments)) => {
             for &i in fragments {
-                compare(&mut patch, old, i, new, i, budget);
+                compare(&mut out, old, i, new, i, budget);
             }
         }
         Some(Delta::Spliced {
@@ -36,9 +36,9 @@ pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
             old: old_range,
             new: new_range,
         }) => {
-            compare(&mut patch, old, *around, new, *around, budget);
+            compare(&mut out, old, *around, new, *around, budget);
             by_key(
-                &mut patch,
+                &mut out,
                 old,
                 old_range.clone(),
                 new,
@@ -47,7 +47,7 @@ pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
             );
         }
         None => by_key(
-            &mut patch,
+            &mut out,
             old,
             0..old.fragments.len(),
             new,
@@ -55,22 +55,15 @@ pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Patch {
             budget,
         ),
     }
-    patch
+    out
 }
 
-/// Adds fragment `i` of `new` to the patch when its own tokens differ from those of its
+/// Adds fragment `i` of `new` to the diff when its own tokens differ from those of its
 /// predecessor, fragment `j` of `old`.
-fn compare(
-    patch: &mut Patch,
-    old: &Rendered,
-    j: usize,
-    new: &Rendered,
-    i: usize,
-    budget: Duration,
-) {
+fn compare(out: &mut Diff, old: &Rendered, j: usize, new: &Rendered, i: usize, budget: Duration) {
     if !old.same_own_tokens(j, new, i) {
         let key = new.key(&new.fragments[i]).to_owned();
-        patch.entries.push((key, changed(old, j, new, i, budget)));
+        out.entries.push((key, changed(old, j, new, i, budget)));
     }
 }
 
@@ -78,7 +71,7 @@ fn compare(
 /// of `old`, found by key: changed ones as ops or whole, new ones whole, and those gone as
 /// removed.
 fn by_key(
-    patch: &mut Patch,
+    out: &mut Diff,
     old: &Rendered,
     old_range: Range<usize>,
     new: &Rendered,
@@ -104,9 +97,9 @@ fn by_key(
         match previous {
             Some(j) => {
                 matched += 1;
-                compare(patch, old, j, new, i, budget);
+                compare(out, old, j, new, i, budget);
             }
-            None => patch
+            None => out
                 .entries
                 .push((key.to_owned(), Change::Whole(whole(new, i)))),
         }
@@ -116,7 +109,7 @@ fn by_key(
         for j in old_range {
             let key = old.key(&old.fragments[j]);
             if !new_keys.contains_key(key) {
-                patch.entries.push((key.to_owned(), Change::Removed));
+                out.entries.push((key.to_owned(), Change::Removed));
             }
         }
     }
@@ -129,9 +122,9 @@ fn key_index(rendered: &Rendered, range: Range<usize>) -> FxHashMap<&str, usize>
         .collect()
 }
 
-/// The patch a join reply carries: every fragment whole.
-pub fn full(rendered: &Rendered) -> Patch {
-    Patch {
+/// The diff a join reply carries: every fragment whole.
+pub fn full(rendered: &Rendered) -> Diff {
+    Diff {
         entries: (0..rendered.fragments.len())
             .map(|i| {
                 let key = rendered.key(&rendered.fragments[i]).to_owned();
@@ -477,7 +470,7 @@ fn whole(rendered: &Rendered, fragment: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::patch::write_ops;
+    use crate::render::diff_format::write_ops;
 
     #[test]
     fn a_word_changed_in_every_row_is_one_splice_per_row() {

@@ -36,23 +36,23 @@ pub enum Insert {
 
 /// The changes between two renders of a view, keyed by fragment; empty when nothing changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Patch {
+pub struct Diff {
     pub entries: Vec<(String, Change)>,
 }
 
 /// A diff object that does not follow protocol §4.3.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchError(pub String);
+pub struct DiffError(pub String);
 
-impl std::fmt::Display for PatchError {
+impl std::fmt::Display for DiffError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid patch: {}", self.0)
+        write!(f, "invalid diff: {}", self.0)
     }
 }
 
-impl std::error::Error for PatchError {}
+impl std::error::Error for DiffError {}
 
-impl Patch {
+impl Diff {
     /// True when no fragment changed.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -84,10 +84,10 @@ impl Patch {
     }
 
     /// Reads a diff object, as the test harness receives it from the wire.
-    pub fn from_json(value: &Value) -> Result<Patch, PatchError> {
+    pub fn from_json(value: &Value) -> Result<Diff, DiffError> {
         let map = value
             .as_object()
-            .ok_or_else(|| PatchError("a diff must be an object".into()))?;
+            .ok_or_else(|| DiffError("a diff must be an object".into()))?;
         let mut entries = Vec::with_capacity(map.len());
         for (key, change) in map {
             let change = match change {
@@ -97,18 +97,18 @@ impl Patch {
                     ops.iter()
                         .map(op_from_json)
                         .collect::<Result<_, _>>()
-                        .map_err(|e| PatchError(format!("fragment {key:?}: {}", e.0)))?,
+                        .map_err(|e| DiffError(format!("fragment {key:?}: {}", e.0)))?,
                 ),
-                other => return Err(PatchError(format!("fragment {key:?}: unexpected {other}"))),
+                other => return Err(DiffError(format!("fragment {key:?}: unexpected {other}"))),
             };
             entries.push((key.clone(), change));
         }
-        Ok(Patch { entries })
+        Ok(Diff { entries })
     }
 }
 
-fn op_from_json(op: &Value) -> Result<Op, PatchError> {
-    let bad = || PatchError(format!("bad op {op}"));
+fn op_from_json(op: &Value) -> Result<Op, DiffError> {
+    let bad = || DiffError(format!("bad op {op}"));
     let items = op.as_array().ok_or_else(bad)?;
     let number = |i: usize| {
         items
@@ -218,8 +218,8 @@ mod tests {
     }
 
     #[test]
-    fn a_patch_survives_its_json_form() {
-        let patch = Patch {
+    fn a_diff_survives_its_json_form() {
+        let diff = Diff {
             entries: vec![
                 (
                     "".into(),
@@ -236,9 +236,9 @@ mod tests {
                 ("gone".into(), Change::Removed),
             ],
         };
-        let json = patch.to_json();
+        let json = diff.to_json();
         let value: Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(Patch::from_json(&value).unwrap().entries.len(), 3);
+        assert_eq!(Diff::from_json(&value).unwrap().entries.len(), 3);
         assert!(json.starts_with(r#"{"":[[2,1,"1"]],"#));
     }
 
@@ -251,7 +251,7 @@ mod tests {
             r#"{"":[[1,1,2]]}"#,
         ] {
             let value: Value = serde_json::from_str(bad).unwrap();
-            assert!(Patch::from_json(&value).is_err(), "{bad}");
+            assert!(Diff::from_json(&value).is_err(), "{bad}");
         }
     }
 }

@@ -1,29 +1,29 @@
-//! The client's side of §4.3 in Rust: a fragment store that applies patches and expands
+//! The client's side of §4.3 in Rust: a fragment store that applies diffs and expands
 //! back to HTML. The test harness uses it to see exactly what a browser would be sent,
 //! and the property tests use it to prove `apply(diff(a, b), a) == b`.
 
 use rustc_hash::FxHashMap;
 
-use super::patch::{Change, Insert, Patch, PatchError};
+use super::diff_format::{Change, Diff, DiffError, Insert};
 use super::token::{tokenize, TokenKind};
 
 /// What a client holds: each fragment's token list, references written as `<#key>`.
 #[derive(Debug, Clone, Default)]
-pub struct Document {
+pub struct FragmentStore {
     fragments: FxHashMap<String, Vec<String>>,
 }
 
-impl Document {
+impl FragmentStore {
     /// An empty document, as a client has before its join reply.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Applies a patch; a patch that does not fit the document is refused whole,
+    /// Applies a diff; a diff that does not fit the document is refused whole,
     /// leaving the document as it was.
-    pub fn apply(&mut self, patch: &Patch) -> Result<(), PatchError> {
+    pub fn apply(&mut self, diff: &Diff) -> Result<(), DiffError> {
         let mut next = self.fragments.clone();
-        for (key, change) in &patch.entries {
+        for (key, change) in &diff.entries {
             match change {
                 Change::Whole(html) => {
                     next.insert(key.clone(), wire_tokens(html));
@@ -36,7 +36,7 @@ impl Document {
                     for op in ops {
                         let end = op.index.checked_add(op.delete);
                         if end.is_none_or(|end| end > tokens.len()) {
-                            return Err(PatchError(format!(
+                            return Err(DiffError(format!(
                                 "op [{}, {}] out of range for fragment {key:?} of {} tokens",
                                 op.index,
                                 op.delete,
@@ -57,7 +57,7 @@ impl Document {
     }
 
     /// The root fragment expanded to HTML.
-    pub fn html(&self) -> Result<String, PatchError> {
+    pub fn html(&self) -> Result<String, DiffError> {
         let mut out = String::new();
         let mut path = Vec::new();
         self.expand("", &mut out, &mut path)?;
@@ -69,14 +69,14 @@ impl Document {
         key: &'a str,
         out: &mut String,
         path: &mut Vec<&'a str>,
-    ) -> Result<(), PatchError> {
+    ) -> Result<(), DiffError> {
         if path.contains(&key) {
-            return Err(PatchError(format!("fragment {key:?} contains itself")));
+            return Err(DiffError(format!("fragment {key:?} contains itself")));
         }
         let tokens = self
             .fragments
             .get(key)
-            .ok_or_else(|| PatchError(format!("missing fragment {key:?}")))?;
+            .ok_or_else(|| DiffError(format!("missing fragment {key:?}")))?;
         path.push(key);
         for token in tokens {
             match reference(token) {
