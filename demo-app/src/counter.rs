@@ -12,7 +12,9 @@ pub struct Counter {
 /// The counter's buttons.
 #[derive(Debug, LiveEvent)]
 pub enum CounterEvent {
+    /// `+`: one more.
     Increment,
+    /// `-`: one less.
     Decrement,
 }
 

@@ -94,6 +94,7 @@ async fn supervise(workers: usize) -> Result<(), Box<dyn std::error::Error>> {
             .env(WORKER, i.to_string())
             .env("LIVEVIEW_SECRET", &secret)
             .kill_on_drop(true);
+        #[allow(unsafe_code)]
         // SAFETY: between fork and exec the closure only makes one async-signal-safe
         // system call. It makes the worker exit with its supervisor, however that ends.
         unsafe {
@@ -118,6 +119,7 @@ async fn supervise(workers: usize) -> Result<(), Box<dyn std::error::Error>> {
         }
         () = shutdown_signal() => {
             for id in ids {
+                #[allow(unsafe_code)]
                 // SAFETY: plain kill(2) on a child we started.
                 unsafe { libc::kill(id as libc::pid_t, libc::SIGTERM) };
             }

@@ -38,11 +38,18 @@ pub trait LiveEvent: Sized + Send + 'static {
 pub enum EventError {
     /// No variant has this name.
     Unknown {
+        /// The name the client sent.
         name: String,
+        /// The names the view handles, for the message.
         known: &'static [&'static str],
     },
     /// The variant exists but the value does not deserialise into it.
-    Payload { name: String, reason: String },
+    Payload {
+        /// The event's name.
+        name: String,
+        /// What serde found wrong with the value.
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for EventError {

@@ -15,6 +15,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 ///     }
 /// }
 /// ```
+#[derive(Debug)]
 pub struct Page<'a> {
     /// The view's title, or empty.
     pub title: &'a str,

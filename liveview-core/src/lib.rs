@@ -45,10 +45,12 @@
 
 mod client;
 mod config;
+mod endpoint;
 mod error;
 mod event;
 mod flash;
 mod layout;
+mod lifecycle;
 mod mailbox;
 mod params;
 mod process;

@@ -5,22 +5,20 @@
 //! one diff against what the client holds, and one frame. Mailbox messages that are
 //! already waiting are handled together and rendered once (coalescing).
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use axum::http::Uri;
-use futures_util::FutureExt as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::endpoint::Endpoint;
 use crate::flash::CLEAR_FLASH;
-use crate::protocol::{self, meta, ClientFrame};
+use crate::lifecycle::{parse_url, Crash, Mounted};
+use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
-use crate::router::Inner;
 use crate::socket::Navigation;
 use crate::{LiveEvent, LiveView, Mailbox, Params, Socket};
 
@@ -35,57 +33,67 @@ const POLICY: u16 = 1008;
 const TOO_BIG: u16 = 1009;
 const INTERNAL: u16 = 1011;
 
+/// The connection is over: the socket closed, failed, or was closed by the process.
+#[derive(Debug)]
+struct Disconnected;
+
+/// A join frame's contents.
+struct Join {
+    reference: u64,
+    token: String,
+    url: String,
+}
+
 /// Runs one connection from the first frame to the close.
-pub(crate) async fn run<V: LiveView>(mut ws: WebSocket, live: Arc<Inner>, path_params: Params) {
-    let Some((reference, token, url)) = await_join(&mut ws, &live).await else {
+pub(crate) async fn run<V: LiveView>(
+    mut ws: WebSocket,
+    endpoint: Arc<Endpoint>,
+    path_params: Params,
+) {
+    let Some(join) = await_join(&mut ws, &endpoint).await else {
         return;
     };
-    let session = match live.signer.verify(&token, std::any::type_name::<V>()) {
+    let session = match endpoint
+        .signer
+        .verify(&join.token, std::any::type_name::<V>())
+    {
         Ok(session) => session,
         Err(error) => {
             tracing::warn!(%error, "join refused");
-            let mut refusal = meta("fatal", error.to_string());
-            refusal.insert("reload".into(), Value::Bool(true));
-            let _ = send(&mut ws, protocol::reply(reference, None, &refusal)).await;
+            let refusal = ReplyMeta {
+                reload: true,
+                ..ReplyMeta::fatal(error.to_string())
+            };
+            let _ = send(&mut ws, protocol::reply(join.reference, None, &refusal)).await;
             close(&mut ws, POLICY, "invalid session token").await;
             return;
         }
     };
-    let uri: Uri = url.parse().unwrap_or_else(|_| Uri::from_static("/"));
-    let params = url_params(&path_params, &uri);
-
-    let (sender, mailbox) = mpsc::channel(live.config.mailbox_capacity);
-    let mut socket = Socket::new(true, Mailbox::new(Some(sender)));
-    let view = match guarded(V::mount(params.clone(), &session, &mut socket)).await {
-        Ok(view) => view,
-        Err(reason) => return crash(&mut ws, reference, &reason).await,
+    let uri = parse_url(&join.url).unwrap_or_else(|| Uri::from_static("/"));
+    let (sender, mailbox) = mpsc::channel(endpoint.config.mailbox_capacity);
+    let socket = Socket::<V>::new(true, Mailbox::new(Some(sender)));
+    let mounted = match Mounted::mount(&session, path_params, &uri, socket).await {
+        Ok(mounted) => mounted,
+        Err(crash) => return crashed(&mut ws, join.reference, &crash).await,
     };
-    let rate = RateLimit::new(live.config.events_per_second, live.config.event_burst);
-    let mut process = Process {
+    let rate = RateLimit::new(
+        endpoint.config.events_per_second,
+        endpoint.config.event_burst,
+    );
+    let process = Process {
         ws,
-        live,
-        view,
-        socket,
-        path_params,
+        endpoint,
+        mounted,
         rendered: Rendered::new(String::new()),
         title: None,
         rate,
     };
-    if let Err(reason) = guarded(
-        process
-            .view
-            .handle_params(params, &uri, &mut process.socket),
-    )
-    .await
-    {
-        return crash(&mut process.ws, reference, &reason).await;
-    }
-    process.serve(reference, mailbox).await;
+    process.serve(join.reference, mailbox).await;
 }
 
 /// Waits for the join frame, answering anything else with an error.
-async fn await_join(ws: &mut WebSocket, live: &Inner) -> Option<(u64, String, String)> {
-    let deadline = tokio::time::Instant::now() + live.config.join_timeout;
+async fn await_join(ws: &mut WebSocket, endpoint: &Endpoint) -> Option<Join> {
+    let deadline = tokio::time::Instant::now() + endpoint.config.join_timeout;
     loop {
         let message = match tokio::time::timeout_at(deadline, ws.recv()).await {
             Ok(Some(Ok(message))) => message,
@@ -99,23 +107,27 @@ async fn await_join(ws: &mut WebSocket, live: &Inner) -> Option<(u64, String, St
                 return None;
             }
         };
-        let text = match frame_text(ws, live, message).await {
+        let text = match frame_text(ws, endpoint, message).await {
             Incoming::Text(text) => text,
             Incoming::Skip => continue,
             Incoming::Done => return None,
         };
         match protocol::parse(text.as_str()) {
             Ok((reference, ClientFrame::Join { session, url })) => {
-                return Some((reference, session, url))
+                return Some(Join {
+                    reference,
+                    token: session,
+                    url,
+                })
             }
             Ok((reference, _)) => {
-                let error = meta("error", "not joined: the first frame must be join");
+                let error = ReplyMeta::error("not joined: the first frame must be join");
                 send(ws, protocol::reply(reference, None, &error))
                     .await
                     .ok()?;
             }
             Err(error) => {
-                let reply = protocol::reply(error.reference, None, &meta("error", error.reason));
+                let reply = protocol::reply(error.reference, None, &ReplyMeta::error(error.reason));
                 send(ws, reply).await.ok()?;
             }
         }
@@ -132,25 +144,25 @@ enum Incoming {
     Done,
 }
 
-async fn frame_text(ws: &mut WebSocket, live: &Inner, message: Message) -> Incoming {
+async fn frame_text(ws: &mut WebSocket, endpoint: &Endpoint, message: Message) -> Incoming {
     match message {
-        Message::Text(text) if text.len() > live.config.max_frame_bytes => {
+        Message::Text(text) if text.len() > endpoint.config.max_frame_bytes => {
             let reason = format!(
                 "frame too large: {} bytes > {} allowed",
                 text.len(),
-                live.config.max_frame_bytes
+                endpoint.config.max_frame_bytes
             );
             tracing::warn!("{reason}");
-            let _ = send(ws, protocol::reply(0, None, &meta("error", reason))).await;
+            let _ = send(ws, protocol::reply(0, None, &ReplyMeta::error(reason))).await;
             close(ws, TOO_BIG, "frame too large").await;
             Incoming::Done
         }
         Message::Text(text) => Incoming::Text(text),
         Message::Binary(_) => {
-            let error = meta("error", "malformed frame: binary frames are not supported");
+            let error = ReplyMeta::error("malformed frame: binary frames are not supported");
             match send(ws, protocol::reply(0, None, &error)).await {
                 Ok(()) => Incoming::Skip,
-                Err(()) => Incoming::Done,
+                Err(Disconnected) => Incoming::Done,
             }
         }
         Message::Close(_) => Incoming::Done,
@@ -165,7 +177,11 @@ async fn read_failed(ws: &mut WebSocket, error: &axum::Error) {
         tracing::warn!(%error, "frame too large");
         let _ = send(
             ws,
-            protocol::reply(0, None, &meta("error", format!("frame too large: {text}"))),
+            protocol::reply(
+                0,
+                None,
+                &ReplyMeta::error(format!("frame too large: {text}")),
+            ),
         )
         .await;
         close(ws, TOO_BIG, "frame too large").await;
@@ -176,10 +192,8 @@ async fn read_failed(ws: &mut WebSocket, error: &axum::Error) {
 
 struct Process<V: LiveView> {
     ws: WebSocket,
-    live: Arc<Inner>,
-    view: V,
-    socket: Socket<V>,
-    path_params: Params,
+    endpoint: Arc<Endpoint>,
+    mounted: Mounted<V>,
     /// What the client holds.
     rendered: Rendered,
     title: Option<String>,
@@ -192,7 +206,7 @@ impl<V: LiveView> Process<V> {
         let Ok(()) = self.after_callback(join_ref, true).await else {
             return;
         };
-        let idle_timeout = self.live.config.idle_timeout;
+        let idle_timeout = self.endpoint.config.idle_timeout;
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
         // Moving the timer on every frame would cost a timer-wheel update per event; the
@@ -207,7 +221,7 @@ impl<V: LiveView> Process<V> {
                         Some(Err(error)) => return read_failed(&mut self.ws, &error).await,
                         None => return,
                     };
-                    match frame_text(&mut self.ws, &self.live, message).await {
+                    match frame_text(&mut self.ws, &self.endpoint, message).await {
                         Incoming::Text(text) => {
                             if self.handle_frame(text.as_str()).await.is_err() {
                                 return;
@@ -221,8 +235,8 @@ impl<V: LiveView> Process<V> {
                     let mut pending = Some(msg);
                     let mut handled = 0;
                     while let Some(msg) = pending.take() {
-                        if let Err(reason) = guarded(self.view.handle_info(msg, &mut self.socket)).await {
-                            return crash(&mut self.ws, 0, &reason).await;
+                        if let Err(crash) = self.mounted.handle_info(msg).await {
+                            return crashed(&mut self.ws, 0, &crash).await;
                         }
                         handled += 1;
                         if handled < COALESCE_LIMIT {
@@ -246,8 +260,8 @@ impl<V: LiveView> Process<V> {
         }
     }
 
-    /// Handles one client frame; `Err` when the connection is over.
-    async fn handle_frame(&mut self, text: &str) -> Result<(), ()> {
+    /// Handles one client frame.
+    async fn handle_frame(&mut self, text: &str) -> Result<(), Disconnected> {
         let (reference, frame) = match protocol::parse(text) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -257,38 +271,33 @@ impl<V: LiveView> Process<V> {
         };
         match frame {
             ClientFrame::Heartbeat => {
-                send(&mut self.ws, protocol::reply(reference, None, &Map::new())).await
+                send(
+                    &mut self.ws,
+                    protocol::reply(reference, None, &ReplyMeta::default()),
+                )
+                .await
             }
             ClientFrame::Join { .. } => self.refuse(reference, "already joined".into()).await,
             ClientFrame::Nav { url } => {
-                let uri: Uri = match url.parse() {
-                    Ok(uri) => uri,
-                    Err(_) => {
-                        return self
-                            .refuse(reference, format!("nav: invalid url {url:?}"))
-                            .await
-                    }
+                let Some(uri) = parse_url(&url) else {
+                    return self
+                        .refuse(reference, format!("nav: invalid url {url:?}"))
+                        .await;
                 };
-                let params = url_params(&self.path_params, &uri);
-                if let Err(reason) =
-                    guarded(self.view.handle_params(params, &uri, &mut self.socket)).await
-                {
-                    crash(&mut self.ws, reference, &reason).await;
-                    return Err(());
-                }
-                self.after_callback(reference, false).await
+                let outcome = self.mounted.handle_params(&uri).await;
+                self.after(reference, outcome).await
             }
             ClientFrame::Event { name, value } => {
                 if !self.rate.allow(Instant::now()) {
                     let reason = format!(
                         "rate limited: more than {} events per second",
-                        self.live.config.events_per_second
+                        self.endpoint.config.events_per_second
                     );
                     return self.refuse(reference, reason).await;
                 }
                 if name == CLEAR_FLASH {
                     let kind = value.get("kind").and_then(Value::as_str);
-                    self.socket.clear_flash(kind);
+                    self.mounted.socket.clear_flash(kind);
                     return self.after_callback(reference, false).await;
                 }
                 let event = match V::Event::decode(&name, value) {
@@ -298,131 +307,110 @@ impl<V: LiveView> Process<V> {
                         return self.refuse(reference, error.to_string()).await;
                     }
                 };
-                if let Err(reason) = guarded(self.view.handle_event(event, &mut self.socket)).await
-                {
-                    crash(&mut self.ws, reference, &reason).await;
-                    return Err(());
-                }
-                self.after_callback(reference, false).await
+                let outcome = self.mounted.handle_event(event).await;
+                self.after(reference, outcome).await
             }
         }
     }
 
-    async fn refuse(&mut self, reference: u64, reason: String) -> Result<(), ()> {
+    /// After a callback: the render and reply when it succeeded, the crash when it did not.
+    async fn after(
+        &mut self,
+        reference: u64,
+        outcome: Result<(), Crash>,
+    ) -> Result<(), Disconnected> {
+        match outcome {
+            Ok(()) => self.after_callback(reference, false).await,
+            Err(crash) => {
+                crashed(&mut self.ws, reference, &crash).await;
+                Err(Disconnected)
+            }
+        }
+    }
+
+    async fn refuse(&mut self, reference: u64, reason: String) -> Result<(), Disconnected> {
         send(
             &mut self.ws,
-            protocol::reply(reference, None, &meta("error", reason)),
+            protocol::reply(reference, None, &ReplyMeta::error(reason)),
         )
         .await
     }
 
     /// Applies the effects a callback asked for, renders, diffs and sends the frame.
-    async fn after_callback(&mut self, reference: u64, join: bool) -> Result<(), ()> {
-        let mut meta = Map::new();
+    async fn after_callback(&mut self, reference: u64, join: bool) -> Result<(), Disconnected> {
+        match self.effects_and_render(join).await {
+            // A pushed update (ref 0) that carries nothing is not sent.
+            Ok(frame) if reference == 0 && frame.is_empty() => Ok(()),
+            Ok(frame) => send(&mut self.ws, frame.into_reply(reference)).await,
+            Err(crash) => {
+                crashed(&mut self.ws, reference, &crash).await;
+                Err(Disconnected)
+            }
+        }
+    }
+
+    /// Follows the navigation the callback asked for, renders and diffs.
+    async fn effects_and_render(&mut self, join: bool) -> Result<Outgoing, Crash> {
+        let mut meta = ReplyMeta::default();
         for _ in 0..PATCH_LIMIT {
-            match self.socket.navigation.take() {
+            match self.mounted.socket.navigation.take() {
                 Some(Navigation::Patch { url, replace }) => {
-                    let uri: Uri = url.parse().unwrap_or_else(|_| Uri::from_static("/"));
-                    let params = url_params(&self.path_params, &uri);
-                    if let Err(reason) =
-                        guarded(self.view.handle_params(params, &uri, &mut self.socket)).await
-                    {
-                        crash(&mut self.ws, reference, &reason).await;
-                        return Err(());
-                    }
-                    meta.insert("patch".into(), Value::String(url));
-                    if replace {
-                        meta.insert("replace".into(), Value::Bool(true));
-                    }
+                    let uri = parse_url(&url).unwrap_or_else(|| Uri::from_static("/"));
+                    self.mounted.handle_params(&uri).await?;
+                    meta.patch = Some(url);
+                    meta.replace = replace;
                 }
-                Some(Navigation::Navigate(url)) => {
-                    meta.insert("navigate".into(), Value::String(url));
-                }
-                Some(Navigation::Redirect(url)) => {
-                    meta.insert("redirect".into(), Value::String(url));
-                }
+                Some(Navigation::Navigate(url)) => meta.navigate = Some(url),
+                Some(Navigation::Redirect(url)) => meta.redirect = Some(url),
                 None => break,
             }
         }
-        if !self.socket.events.is_empty() {
-            let events = self
-                .socket
-                .events
-                .drain(..)
-                .map(|(name, payload)| Value::Array(vec![Value::String(name), payload]))
-                .collect();
-            meta.insert("events".into(), Value::Array(events));
-        }
-        let title = self.view.title();
+        meta.events = std::mem::take(&mut self.mounted.socket.events);
+        let title = self.mounted.title()?;
         if title != self.title {
-            if let Some(title) = &title {
-                meta.insert("title".into(), Value::String(title.clone()));
-            }
+            meta.title.clone_from(&title);
             self.title = title;
         }
-        let rendered = self.rendered.next(render_root(&self.view, &self.socket));
+        let rendered = self.rendered.next(self.mounted.render()?);
         let changes = if join {
             full(&rendered)
         } else {
             diff(&self.rendered, &rendered)
         };
         self.rendered = rendered;
-        if reference == 0 && changes.is_empty() && meta.is_empty() {
-            return Ok(());
-        }
-        send(
-            &mut self.ws,
-            protocol::reply(reference, Some(&changes), &meta),
-        )
-        .await
+        Ok(Outgoing { changes, meta })
     }
 }
 
-/// The HTML inside the live container: the flash, then the view.
-pub(crate) fn render_root<V: LiveView>(view: &V, socket: &Socket<V>) -> String {
-    let mut html = socket.flash.render().into_string();
-    html.push_str(&view.render().into_string());
-    html
+/// A reply about to be written.
+struct Outgoing {
+    changes: crate::render::Diff,
+    meta: ReplyMeta,
 }
 
-/// Path parameters of the route plus the URL's query.
-pub(crate) fn url_params(path_params: &Params, uri: &Uri) -> Params {
-    let mut params = Params::from_query(uri.query().unwrap_or_default());
-    for (name, value) in path_params.iter() {
-        params.insert(name, value);
+impl Outgoing {
+    fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.meta.is_empty()
     }
-    params
-}
 
-/// Runs a callback, turning both its error and its panic into a reason for the log.
-pub(crate) async fn guarded<T>(
-    callback: impl Future<Output = crate::Result<T>>,
-) -> Result<T, String> {
-    match AssertUnwindSafe(callback).catch_unwind().await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(format!("callback returned an error: {error}")),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "non-string panic".into());
-            Err(format!("callback panicked: {message}"))
-        }
+    fn into_reply(self, reference: u64) -> String {
+        protocol::reply(reference, Some(&self.changes), &self.meta)
     }
 }
 
 /// Ends the view after a failed callback: the client is told (without internals) and
 /// rejoins with a fresh mount; other connections are untouched.
-async fn crash(ws: &mut WebSocket, reference: u64, reason: &str) {
-    tracing::error!(%reason, "view crashed");
-    let fatal = meta("fatal", "the view crashed; rejoining");
+async fn crashed(ws: &mut WebSocket, reference: u64, crash: &Crash) {
+    tracing::error!(reason = %crash, "view crashed");
+    let fatal = ReplyMeta::fatal("the view crashed; rejoining");
     let _ = send(ws, protocol::reply(reference, None, &fatal)).await;
     close(ws, INTERNAL, "view crashed").await;
 }
 
-async fn send(ws: &mut WebSocket, text: String) -> Result<(), ()> {
-    ws.send(Message::Text(text.into())).await.map_err(|_| ())
+async fn send(ws: &mut WebSocket, text: String) -> Result<(), Disconnected> {
+    ws.send(Message::Text(text.into()))
+        .await
+        .map_err(|_| Disconnected)
 }
 
 async fn close(ws: &mut WebSocket, code: u16, reason: &str) {

@@ -2,9 +2,18 @@
 
 use std::fmt::Write as _;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::render::Diff;
+
+/// The frame kinds a client sends (§2), named once.
+pub(crate) mod frame_kind {
+    pub(crate) const JOIN: &str = "join";
+    pub(crate) const EVENT: &str = "event";
+    pub(crate) const NAV: &str = "nav";
+    pub(crate) const HEARTBEAT: &str = "hb";
+}
 
 /// A client frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,8 +27,8 @@ pub(crate) enum ClientFrame {
 /// A frame that could not be decoded: the ref when one was readable, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FrameError {
-    pub reference: u64,
-    pub reason: String,
+    pub(crate) reference: u64,
+    pub(crate) reason: String,
 }
 
 /// Decodes `[ref, kind, ...]`.
@@ -44,7 +53,7 @@ pub(crate) fn parse(text: &str) -> Result<(u64, ClientFrame), FrameError> {
         .to_owned();
     let mut take = |i: usize| std::mem::take(items.get_mut(i).unwrap_or(&mut Value::Null));
     let frame = match kind.as_str() {
-        "join" => {
+        frame_kind::JOIN => {
             let mut options = take(2);
             let mut field = |name: &str| match options.get_mut(name).map(Value::take) {
                 Some(Value::String(s)) => Ok(s),
@@ -55,7 +64,7 @@ pub(crate) fn parse(text: &str) -> Result<(u64, ClientFrame), FrameError> {
                 url: field("url")?,
             }
         }
-        "event" => {
+        frame_kind::EVENT => {
             let Value::String(name) = take(2) else {
                 return Err(fail(reference, "event needs a string name"));
             };
@@ -66,41 +75,99 @@ pub(crate) fn parse(text: &str) -> Result<(u64, ClientFrame), FrameError> {
             };
             ClientFrame::Event { name, value }
         }
-        "nav" => match take(2) {
+        frame_kind::NAV => match take(2) {
             Value::String(url) => ClientFrame::Nav { url },
             _ => return Err(fail(reference, "nav needs a string url")),
         },
-        "hb" => ClientFrame::Heartbeat,
+        frame_kind::HEARTBEAT => ClientFrame::Heartbeat,
         other => return Err(fail(reference, &format!("unknown frame kind {other:?}"))),
     };
     Ok((reference, frame))
 }
 
+/// The `meta` member of a reply (§3): what the client should do besides applying the diff.
+///
+/// The field names are the wire keys, so they are written here and nowhere else on the
+/// server; the harness reads replies back through the same type. Fields are in
+/// alphabetical order, the order the keys are written in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ReplyMeta {
+    /// The frame was refused; the view is still running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    /// `push_event`s: `[name, payload]` pairs, dispatched on `window` as `phx:NAME`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) events: Vec<(String, Value)>,
+    /// The view has stopped; the socket closes after this frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fatal: Option<String>,
+    /// Go to another live view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) navigate: Option<String>,
+    /// The view patched its own URL (`history.pushState`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) patch: Option<String>,
+    /// Leave for a plain URL with a full page load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) redirect: Option<String>,
+    /// With `fatal`: the token can never be accepted again; reload the page.
+    #[serde(skip_serializing_if = "is_false")]
+    pub(crate) reload: bool,
+    /// With `patch`: replace the history entry instead of pushing one.
+    #[serde(skip_serializing_if = "is_false")]
+    pub(crate) replace: bool,
+    /// The new `document.title`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) title: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl ReplyMeta {
+    /// A refusal: the frame was not acted on, the view keeps running.
+    pub(crate) fn error(reason: impl Into<String>) -> Self {
+        ReplyMeta {
+            error: Some(reason.into()),
+            ..ReplyMeta::default()
+        }
+    }
+
+    /// The view has stopped.
+    pub(crate) fn fatal(reason: impl Into<String>) -> Self {
+        ReplyMeta {
+            fatal: Some(reason.into()),
+            ..ReplyMeta::default()
+        }
+    }
+
+    /// True when there is nothing to say, so the member is left out.
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == ReplyMeta::default()
+    }
+}
+
 /// Writes `[ref, diff, meta]`, leaving out trailing members that carry nothing.
-pub(crate) fn reply(reference: u64, diff: Option<&Diff>, meta: &Map<String, Value>) -> String {
+pub(crate) fn reply(reference: u64, diff: Option<&Diff>, meta: &ReplyMeta) -> String {
     let mut out = String::with_capacity(32);
     let _ = write!(out, "[{reference}");
     let diff = diff.filter(|p| !p.is_empty());
-    if diff.is_some() || !meta.is_empty() {
+    let has_meta = !meta.is_empty();
+    if diff.is_some() || has_meta {
         out.push(',');
         match diff {
             Some(diff) => diff.write_json(&mut out),
             None => out.push_str("null"),
         }
     }
-    if !meta.is_empty() {
+    if has_meta {
         out.push(',');
-        out.push_str(&serde_json::to_string(meta).expect("JSON values serialise"));
+        out.push_str(&serde_json::to_string(meta).expect("reply meta serialises"));
     }
     out.push(']');
     out
-}
-
-/// A meta object with one string member.
-pub(crate) fn meta(key: &str, value: impl Into<String>) -> Map<String, Value> {
-    let mut map = Map::new();
-    map.insert(key.to_owned(), Value::String(value.into()));
-    map
 }
 
 #[cfg(test)]
@@ -154,9 +221,9 @@ mod tests {
 
     #[test]
     fn replies_leave_out_what_is_empty() {
-        assert_eq!(reply(3, None, &Map::new()), "[3]");
+        assert_eq!(reply(3, None, &ReplyMeta::default()), "[3]");
         assert_eq!(
-            reply(3, Some(&Diff::default()), &meta("error", "no")),
+            reply(3, Some(&Diff::default()), &ReplyMeta::error("no")),
             r#"[3,null,{"error":"no"}]"#
         );
     }

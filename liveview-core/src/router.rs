@@ -13,8 +13,10 @@ use axum::routing::{get, MethodRouter};
 use axum::Router;
 use maud::{html, PreEscaped};
 
-use crate::layout::{default_layout, script_tag, Layout, Page};
-use crate::process::{self, guarded, render_root, url_params};
+use crate::endpoint::Endpoint;
+use crate::layout::{default_layout, script_tag, Page};
+use crate::lifecycle::{Crash, Mounted};
+use crate::process;
 use crate::session::Signer;
 use crate::socket::Navigation;
 use crate::{client, LiveConfig, LiveView, Mailbox, Params, Session, Socket};
@@ -46,25 +48,25 @@ use crate::{client, LiveConfig, LiveView, Mailbox, Params, Session, Socket};
 ///
 /// `S` is the router's state type (`()` unless the app uses `Router::with_state`).
 pub struct Live<S = ()> {
-    inner: Arc<Inner>,
+    endpoint: Arc<Endpoint>,
     state: PhantomData<fn() -> S>,
 }
 
 impl<S> Clone for Live<S> {
     fn clone(&self) -> Self {
         Live {
-            inner: self.inner.clone(),
+            endpoint: self.endpoint.clone(),
             state: PhantomData,
         }
     }
 }
 
-#[derive(Clone)]
-pub(crate) struct Inner {
-    pub(crate) config: LiveConfig,
-    pub(crate) signer: Signer,
-    layout: Arc<Layout>,
-    session: Arc<dyn Fn(&Parts) -> Session + Send + Sync>,
+impl<S> std::fmt::Debug for Live<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
 }
 
 impl<S: Clone + Send + Sync + 'static> Live<S> {
@@ -79,7 +81,7 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
         });
         let signer = Signer::new(key, config.token_max_age);
         Live {
-            inner: Arc::new(Inner {
+            endpoint: Arc::new(Endpoint {
                 config,
                 signer,
                 layout: Arc::new(default_layout),
@@ -94,27 +96,27 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
         self,
         layout: impl Fn(Page<'_>) -> maud::Markup + Send + Sync + 'static,
     ) -> Self {
-        self.change(|inner| inner.layout = Arc::new(layout))
+        self.change(|endpoint| endpoint.layout = Arc::new(layout))
     }
 
     /// Builds each page's [`Session`] from its request (cookies, headers); the session is
     /// signed into the page and handed to `mount` both times.
     pub fn with_session(self, session: impl Fn(&Parts) -> Session + Send + Sync + 'static) -> Self {
-        self.change(|inner| inner.session = Arc::new(session))
+        self.change(|endpoint| endpoint.session = Arc::new(session))
     }
 
-    fn change(self, f: impl FnOnce(&mut Inner)) -> Self {
-        let mut inner = (*self.inner).clone();
-        f(&mut inner);
+    fn change(self, f: impl FnOnce(&mut Endpoint)) -> Self {
+        let mut endpoint = (*self.endpoint).clone();
+        f(&mut endpoint);
         Live {
-            inner: Arc::new(inner),
+            endpoint: Arc::new(endpoint),
             state: PhantomData,
         }
     }
 
     /// The route handler for view `V`: the page on `GET`, the socket on upgrade.
     pub fn view<V: LiveView>(&self) -> MethodRouter<S> {
-        let inner = self.inner.clone();
+        let endpoint = self.endpoint.clone();
         get(
             move |upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
                   path: Result<RawPathParams, RawPathParamsRejection>,
@@ -124,8 +126,8 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
                     path_params.insert(name, value);
                 }
                 match upgrade {
-                    Ok(upgrade) => socket::<V>(inner, upgrade, &parts, path_params),
-                    Err(_) => page::<V>(&inner, &parts, &path_params).await,
+                    Ok(upgrade) => socket::<V>(endpoint, upgrade, &parts, path_params),
+                    Err(_) => page::<V>(&endpoint, &parts, path_params).await,
                 }
             },
         )
@@ -143,51 +145,51 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
 }
 
 /// The dead render: mount disconnected, render, wrap in the layout with a signed token.
-async fn page<V: LiveView>(inner: &Inner, parts: &Parts, path_params: &Params) -> Response {
-    let params = url_params(path_params, &parts.uri);
-    let session = (inner.session)(parts);
-    let mut socket = Socket::<V>::new(false, Mailbox::new(None));
+async fn page<V: LiveView>(endpoint: &Endpoint, parts: &Parts, path_params: Params) -> Response {
+    let session = (endpoint.session)(parts);
+    let socket = Socket::<V>::new(false, Mailbox::new(None));
     let rendered = async {
-        let mut view = guarded(V::mount(params.clone(), &session, &mut socket)).await?;
-        guarded(view.handle_params(params, &parts.uri, &mut socket)).await?;
-        Ok::<_, String>(view)
+        let mut mounted = Mounted::mount(&session, path_params, &parts.uri, socket).await?;
+        let navigation = mounted.socket.navigation.take();
+        let html = mounted.render()?;
+        let title = mounted.title()?.unwrap_or_default();
+        Ok::<_, Crash>((navigation, html, title))
     }
     .await;
-    let view = match rendered {
-        Ok(view) => view,
-        Err(reason) => {
-            tracing::error!(%reason, view = type_name::<V>(), "dead render failed");
+    let (navigation, html, title) = match rendered {
+        Ok(rendered) => rendered,
+        Err(crash) => {
+            tracing::error!(reason = %crash, view = type_name::<V>(), "dead render failed");
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response();
         }
     };
-    match socket.navigation.take() {
+    match navigation {
         Some(Navigation::Navigate(url) | Navigation::Redirect(url)) => {
             return Redirect::to(&url).into_response()
         }
         Some(Navigation::Patch { .. }) | None => {}
     }
-    let token = inner.signer.sign(type_name::<V>(), &session);
-    let title = view.title().unwrap_or_default();
+    let token = endpoint.signer.sign(type_name::<V>(), &session);
     let page = Page {
         title: &title,
         head: script_tag(client::PATH.as_str()),
         body: html! {
             div id="phx-root" data-phx-main data-phx-session=(token) {
-                (PreEscaped(render_root(&view, &socket)))
+                (PreEscaped(html))
             }
         },
     };
-    Html((inner.layout)(page).into_string()).into_response()
+    Html((endpoint.layout)(page).into_string()).into_response()
 }
 
 /// Accepts the websocket after the origin check; the process takes it from there.
 fn socket<V: LiveView>(
-    inner: Arc<Inner>,
+    endpoint: Arc<Endpoint>,
     upgrade: WebSocketUpgrade,
     parts: &Parts,
     path_params: Params,
 ) -> Response {
-    if let Err(reason) = check_origin(&inner.config.allowed_origins, parts) {
+    if let Err(reason) = check_origin(&endpoint.config.allowed_origins, parts) {
         tracing::warn!(%reason, "websocket refused");
         return (StatusCode::FORBIDDEN, reason).into_response();
     }
@@ -198,10 +200,10 @@ fn socket<V: LiveView>(
     // 512 bytes instead of 4 KiB took an idle counter view from 12.7 to 7.6 KiB of RSS
     // (docs/benchmarks.md).
     upgrade
-        .max_message_size(inner.config.max_frame_bytes.saturating_mul(4))
+        .max_message_size(endpoint.config.max_frame_bytes.saturating_mul(4))
         .read_buffer_size(512)
         .write_buffer_size(0)
-        .on_upgrade(move |ws| process::run::<V>(ws, inner, path_params))
+        .on_upgrade(move |ws| process::run::<V>(ws, endpoint, path_params))
 }
 
 /// Browsers always send `Origin` on websockets; it must name this host or an allowed

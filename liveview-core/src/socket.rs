@@ -26,6 +26,17 @@ pub struct Socket<V: LiveView> {
     pub(crate) navigation: Option<Navigation>,
 }
 
+impl<V: LiveView> std::fmt::Debug for Socket<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("connected", &self.connected)
+            .field("flash", &self.flash)
+            .field("events", &self.events)
+            .field("navigation", &self.navigation)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<V: LiveView> Socket<V> {
     pub(crate) fn new(connected: bool, mailbox: Mailbox<V::Info>) -> Self {
         Socket {

@@ -23,12 +23,14 @@ use axum::http::Request;
 use axum::Router;
 use futures_util::{SinkExt as _, StreamExt as _};
 use scraper::{ElementRef, Html, Selector};
+use serde::Deserialize as _;
 use serde_json::{Map, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tower::ServiceExt as _;
 
+use crate::protocol::{frame_kind, ReplyMeta};
 use crate::render::{Diff, FragmentStore};
 
 /// How long the harness waits for any one reply.
@@ -54,6 +56,7 @@ fn fail<T>(message: impl Into<String>) -> Result<T, TestError> {
 }
 
 /// A connected view under test.
+#[derive(Debug)]
 pub struct LiveViewTest {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     document: FragmentStore,
@@ -90,21 +93,47 @@ pub async fn dead_render(router: Router, path: &str) -> Result<String, TestError
     String::from_utf8(body.to_vec()).map_err(|e| TestError(e.to_string()))
 }
 
+/// The session token a page hands its live view (`data-phx-session` on the
+/// `data-phx-main` container), or `None` when the page has no live view.
+///
+/// With [`join_frame`], this is all a raw websocket client (a protocol test, a load
+/// generator) needs to join a view the way the browser does.
+///
+/// ```
+/// use liveview_core::testing::session_token;
+///
+/// let page = r#"<div id="phx-root" data-phx-main data-phx-session="abc.def">hi</div>"#;
+/// assert_eq!(session_token(page).as_deref(), Some("abc.def"));
+/// assert_eq!(session_token("<p>static</p>"), None);
+/// ```
+pub fn session_token(page: &str) -> Option<String> {
+    let page = Html::parse_document(page);
+    let container = Selector::parse("[data-phx-main]").expect("a valid selector");
+    let root = page.select(&container).next()?;
+    Some(root.value().attr("data-phx-session")?.to_owned())
+}
+
+/// The join frame (protocol §2) a client sends first on its websocket.
+///
+/// ```
+/// use liveview_core::testing::join_frame;
+///
+/// assert_eq!(
+///     join_frame(1, "abc.def", "http://127.0.0.1:4000/counter"),
+///     r#"[1,"join",{"session":"abc.def","url":"http://127.0.0.1:4000/counter"}]"#
+/// );
+/// ```
+pub fn join_frame(reference: u64, token: &str, url: &str) -> String {
+    serde_json::json!([reference, frame_kind::JOIN, { "session": token, "url": url }]).to_string()
+}
+
 /// Renders `path` like a browser's first request, then joins its view over a websocket.
 pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError> {
     let page = dead_render(router.clone(), path).await?;
-    let token = {
-        let page = Html::parse_document(&page);
-        let container = selector("[data-phx-main]")?;
-        let Some(root) = page.select(&container).next() else {
-            return fail(format!(
-                "GET {path} has no [data-phx-main] container: not a live view"
-            ));
-        };
-        root.value()
-            .attr("data-phx-session")
-            .unwrap_or_default()
-            .to_owned()
+    let Some(token) = session_token(&page) else {
+        return fail(format!(
+            "GET {path} has no [data-phx-main] container: not a live view"
+        ));
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -129,12 +158,9 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
         events: Vec::new(),
         server,
     };
-    let url = format!("http://{addr}{path}");
-    view.call(
-        "join",
-        vec![serde_json::json!({ "session": token, "url": url })],
-    )
-    .await?;
+    let reference = view.take_ref();
+    let join = join_frame(reference, &token, &format!("http://{addr}{path}"));
+    view.send_and_await(join, reference).await?;
     Ok(view)
 }
 
@@ -199,8 +225,9 @@ impl LiveViewTest {
 
     /// Sends an event by name, as a binding would, and returns the HTML after the reply.
     pub async fn event(&mut self, name: &str, value: Value) -> Result<String, TestError> {
-        self.call("event", vec![Value::String(name.to_owned()), value])
-            .await?;
+        let reference = self.take_ref();
+        let frame = serde_json::json!([reference, frame_kind::EVENT, name, value]);
+        self.send_and_await(frame.to_string(), reference).await?;
         Ok(self.render())
     }
 
@@ -237,13 +264,14 @@ impl LiveViewTest {
         std::mem::take(&mut self.events)
     }
 
-    async fn call(&mut self, kind: &str, args: Vec<Value>) -> Result<(), TestError> {
-        let reference = self.next_ref;
+    fn take_ref(&mut self) -> u64 {
         self.next_ref += 1;
-        let mut frame = vec![Value::from(reference), Value::from(kind)];
-        frame.extend(args);
+        self.next_ref - 1
+    }
+
+    async fn send_and_await(&mut self, frame: String, reference: u64) -> Result<(), TestError> {
         self.ws
-            .send(Message::text(Value::Array(frame).to_string()))
+            .send(Message::text(frame))
             .await
             .map_err(|e| TestError(format!("send: {e}")))?;
         self.read_until(reference).await
@@ -276,7 +304,9 @@ impl LiveViewTest {
                     .map_err(|e| TestError(e.to_string()))?;
                 self.html = self.document.html().map_err(|e| TestError(e.to_string()))?;
             }
-            if let Some(meta) = frame.get(2).and_then(Value::as_object) {
+            if let Some(meta) = frame.get(2).filter(|m| !m.is_null()) {
+                let meta = ReplyMeta::deserialize(meta)
+                    .map_err(|e| TestError(format!("server sent a malformed meta {meta}: {e}")))?;
                 self.record(meta)?;
             }
             if got == reference {
@@ -285,26 +315,20 @@ impl LiveViewTest {
         }
     }
 
-    fn record(&mut self, meta: &Map<String, Value>) -> Result<(), TestError> {
-        let text = |key: &str| meta.get(key).and_then(Value::as_str).map(str::to_owned);
-        if let Some(error) = text("error") {
+    fn record(&mut self, meta: ReplyMeta) -> Result<(), TestError> {
+        if let Some(error) = meta.error {
             return fail(format!("server refused the frame: {error}"));
         }
-        if let Some(fatal) = text("fatal") {
+        if let Some(fatal) = meta.fatal {
             return fail(format!("the view stopped: {fatal}"));
         }
-        if let Some(url) = text("patch") {
+        if let Some(url) = meta.patch {
             self.patched = Some(url);
         }
-        if let Some(url) = text("navigate").or_else(|| text("redirect")) {
+        if let Some(url) = meta.navigate.or(meta.redirect) {
             self.navigated = Some(url);
         }
-        if let Some(Value::Array(events)) = meta.get("events") {
-            for event in events {
-                let name = event[0].as_str().unwrap_or_default().to_owned();
-                self.events.push((name, event[1].clone()));
-            }
-        }
+        self.events.extend(meta.events);
         Ok(())
     }
 
@@ -326,6 +350,7 @@ impl LiveViewTest {
 }
 
 /// An element found by [`LiveViewTest::element`].
+#[derive(Debug)]
 pub struct Element<'a> {
     view: &'a mut LiveViewTest,
     selector: String,
@@ -354,6 +379,7 @@ impl Element<'_> {
 }
 
 /// A form found by [`LiveViewTest::form`].
+#[derive(Debug)]
 pub struct Form<'a> {
     view: &'a mut LiveViewTest,
     selector: String,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Router;
 use futures_util::{SinkExt as _, StreamExt as _};
 use liveview_core::maud::{html, Markup};
-use liveview_core::testing::{dead_render, live};
+use liveview_core::testing::{dead_render, join_frame, live, session_token};
 use liveview_core::{Live, LiveConfig, LiveEvent, LiveView, Params, Result, Session, Socket};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -112,14 +112,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 async fn connect(config: LiveConfig) -> (Ws, String, String) {
     let router = app(config);
     let page = dead_render(router.clone(), "/probe").await.unwrap();
-    let token = page
-        .split("data-phx-session=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = session_token(&page).expect("the page carries a session token");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -130,7 +123,11 @@ async fn connect(config: LiveConfig) -> (Ws, String, String) {
 }
 
 async fn send(ws: &mut Ws, frame: Value) {
-    ws.send(Message::text(frame.to_string())).await.unwrap();
+    send_text(ws, frame.to_string()).await;
+}
+
+async fn send_text(ws: &mut Ws, frame: String) {
+    ws.send(Message::text(frame)).await.unwrap();
 }
 
 async fn next(ws: &mut Ws) -> Value {
@@ -148,7 +145,7 @@ async fn next(ws: &mut Ws) -> Value {
 
 async fn joined(config: LiveConfig) -> Ws {
     let (mut ws, token, url) = connect(config).await;
-    send(&mut ws, json!([1, "join", {"session": token, "url": url}])).await;
+    send_text(&mut ws, join_frame(1, &token, &url)).await;
     let reply = next(&mut ws).await;
     assert_eq!(reply[0], 1);
     assert!(
@@ -166,7 +163,7 @@ async fn events_before_join_are_refused_and_join_still_works() {
         next(&mut ws).await,
         json!([1, null, {"error": "not joined: the first frame must be join"}])
     );
-    send(&mut ws, json!([2, "join", {"session": token, "url": url}])).await;
+    send_text(&mut ws, join_frame(2, &token, &url)).await;
     assert_eq!(next(&mut ws).await[0], 2);
 }
 

@@ -21,6 +21,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
+use liveview_core::testing;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
@@ -121,11 +122,7 @@ async fn session_token(addr: SocketAddr, path: &str) -> Result<String, String> {
         .read_to_string(&mut page)
         .await
         .map_err(|e| e.to_string())?;
-    page.split("data-phx-session=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .map(str::to_owned)
-        .ok_or_else(|| "the page has no data-phx-session".to_string())
+    testing::session_token(&page).ok_or_else(|| "the page has no data-phx-session".to_string())
 }
 
 /// Opens a socket from source address 127.0.0.(first_source + i % sources) and joins the
@@ -152,7 +149,7 @@ async fn join(args: &Args, token: &str, i: usize) -> Result<Ws, String> {
         .await
         .map_err(|e| format!("upgrade: {e}"))?;
     let page_url = format!("http://{}{}", args.addr, args.path);
-    let frame = json!([1, "join", {"session": token, "url": page_url}]).to_string();
+    let frame = testing::join_frame(1, token, &page_url);
     ws.send(Message::text(frame))
         .await
         .map_err(|e| e.to_string())?;

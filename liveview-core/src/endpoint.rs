@@ -1,0 +1,27 @@
+//! What every route and every process of one [`crate::Live`] shares: the settings, the
+//! token signer, the page layout and how a request becomes a session.
+
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+
+use crate::layout::Layout;
+use crate::session::Signer;
+use crate::{LiveConfig, Session};
+
+/// The shared, read-only half of a [`crate::Live`]; each process holds an `Arc` of it.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) config: LiveConfig,
+    pub(crate) signer: Signer,
+    pub(crate) layout: Arc<Layout>,
+    pub(crate) session: Arc<dyn Fn(&Parts) -> Session + Send + Sync>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
