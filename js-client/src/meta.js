@@ -16,28 +16,23 @@ import {
  * container (for phx:error) and the ref of the frame.
  */
 export function applyMeta(meta, { win, container, ref }) {
-  const error = meta[META_ERROR];
-  if (typeof error === 'string') {
-    console.warn(`[liveview] ${error}`);
-    container.dispatchEvent(new win.CustomEvent(DOM_EVENT_PREFIX + META_ERROR, { bubbles: true, detail: { message: error, ref } }));
+  if (typeof meta[META_ERROR] === 'string') {
+    console.warn(`[liveview] ${meta[META_ERROR]}`);
+    container.dispatchEvent(new win.CustomEvent(DOM_EVENT_PREFIX + META_ERROR, { bubbles: true, detail: { message: meta[META_ERROR], ref } }));
   }
-  const title = meta[META_TITLE];
-  if (typeof title === 'string') win.document.title = title;
-  const events = meta[META_EVENTS];
-  if (Array.isArray(events)) {
-    for (const ev of events) {
+  if (typeof meta[META_TITLE] === 'string') win.document.title = meta[META_TITLE];
+  if (Array.isArray(meta[META_EVENTS])) {
+    for (const ev of meta[META_EVENTS]) {
       if (Array.isArray(ev) && typeof ev[0] === 'string') {
         win.dispatchEvent(new win.CustomEvent(DOM_EVENT_PREFIX + ev[0], { detail: ev[1] }));
       }
     }
   }
-  const patch = meta[META_PATCH];
-  if (typeof patch === 'string') {
+  if (typeof meta[META_PATCH] === 'string') {
     const h = win.history;
-    if (meta[META_REPLACE] === true) h.replaceState(h.state, '', patch);
-    else h.pushState(null, '', patch);
+    if (meta[META_REPLACE] === true) h.replaceState(h.state, '', meta[META_PATCH]);
+    else h.pushState(null, '', meta[META_PATCH]);
   }
-  const redirect = meta[META_REDIRECT];
-  const leave = typeof redirect === 'string' ? redirect : meta[META_NAVIGATE];
+  const leave = typeof meta[META_REDIRECT] === 'string' ? meta[META_REDIRECT] : meta[META_NAVIGATE];
   if (typeof leave === 'string') win.location.assign(leave);
 }
