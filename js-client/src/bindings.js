@@ -3,6 +3,20 @@
 // element the event happened in. Returns a function that removes the listeners.
 
 import { serializeForm, assign } from './form.js';
+import {
+  ATTR_LINK,
+  LINK_PATCH,
+  ATTR_CLICK,
+  ATTR_SUBMIT,
+  ATTR_CHANGE,
+  BINDING_PREFIX,
+  WINDOW_BINDING_PREFIX,
+  ATTR_VALUE_PREFIX,
+  ATTR_KEY,
+  ATTR_DEBOUNCE,
+  ATTR_THROTTLE,
+  ATTR_DISABLE_WITH,
+} from './protocol.js';
 
 const CONTROLS = ['INPUT', 'TEXTAREA', 'SELECT'];
 
@@ -10,7 +24,7 @@ const CONTROLS = ['INPUT', 'TEXTAREA', 'SELECT'];
 export function phxValues(el) {
   const out = {};
   for (const { name, value } of Array.from(el.attributes)) {
-    if (name.startsWith('phx-value-')) out[name.slice(10)] = value;
+    if (name.startsWith(ATTR_VALUE_PREFIX)) out[name.slice(ATTR_VALUE_PREFIX.length)] = value;
   }
   return out;
 }
@@ -22,7 +36,7 @@ function valuesWithInput(el, extra = {}) {
   return out;
 }
 
-const rateOf = (el) => ({ debounce: el.getAttribute('phx-debounce'), throttle: el.getAttribute('phx-throttle') });
+const rateOf = (el) => ({ debounce: el.getAttribute(ATTR_DEBOUNCE), throttle: el.getAttribute(ATTR_THROTTLE) });
 
 // What an input holds now, to tell a `change` that repeats the last `input` apart.
 function inputState(el) {
@@ -32,12 +46,12 @@ function inputState(el) {
 }
 
 const keyMatches = (el, e) => {
-  const want = el.getAttribute('phx-key');
+  const want = el.getAttribute(ATTR_KEY);
   return !want || (typeof e.key === 'string' && want.toLowerCase() === e.key.toLowerCase());
 };
 
 export function bind(view) {
-  const { container, doc, win, rate } = view;
+  const { container, doc, win, rateShaper: shaper } = view;
   const lastSent = new WeakMap();
   const listeners = [];
   const on = (target, type, fn, capture = false) => {
@@ -54,79 +68,82 @@ export function bind(view) {
 
   on(doc, 'click', (e) => {
     // Patch links work anywhere on the page (a layout's nav too), same origin only.
-    const link = e.target && e.target.closest ? e.target.closest('a[data-phx-link="patch"]') : null;
+    const link = e.target && e.target.closest ? e.target.closest(`a[${ATTR_LINK}="${LINK_PATCH}"]`) : null;
     if (link && link.href && link.origin === win.location.origin && !e.defaultPrevented &&
         e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) {
       e.preventDefault();
       view.patchTo(link.href);
       return;
     }
-    const el = closest(e, 'phx-click');
+    const el = closest(e, ATTR_CLICK);
     if (!el) return;
     if (el.tagName === 'A' && el.getAttribute('href') === '#') e.preventDefault();
-    const name = el.getAttribute('phx-click');
-    rate.run(el, 'click', () => view.pushEvent('click', el, name, phxValues(el), [el]), rateOf(el));
+    const name = el.getAttribute(ATTR_CLICK);
+    shaper.run(el, 'click', () => view.pushEvent('click', el, name, phxValues(el), [el]), rateOf(el));
   });
 
   on(doc, 'submit', (e) => {
     const form = e.target;
-    if (!form || !container.contains(form) || !form.hasAttribute('phx-submit')) return;
+    if (!form || !container.contains(form) || !form.hasAttribute(ATTR_SUBMIT)) return;
     e.preventDefault();
-    rate.flushWithin(form); // pending debounced changes go first
+    shaper.flushWithin(form); // pending debounced changes go first
     const submitter = e.submitter || null;
-    const name = form.getAttribute('phx-submit');
-    const buttons = form.querySelectorAll('[phx-disable-with]');
-    rate.run(form, 'submit', () => view.pushEvent('submit', form, name, serializeForm(form, submitter), buttons), rateOf(form));
+    const name = form.getAttribute(ATTR_SUBMIT);
+    const buttons = form.querySelectorAll(`[${ATTR_DISABLE_WITH}]`);
+    shaper.run(form, 'submit', () => view.pushEvent('submit', form, name, serializeForm(form, submitter), buttons), rateOf(form));
   });
 
   const change = (e) => {
     const input = e.target;
     if (!input || !CONTROLS.includes(input.tagName) || !container.contains(input)) return;
     const form = input.form;
-    const bound = input.hasAttribute('phx-change') ? input : form && form.hasAttribute('phx-change') ? form : null;
+    const bound = input.hasAttribute(ATTR_CHANGE) ? input : form && form.hasAttribute(ATTR_CHANGE) ? form : null;
     if (!bound) return;
     const state = inputState(input);
     if (e.type === 'change' && lastSent.get(input) === state) return; // the `input` event sent it
     lastSent.set(input, state);
-    const name = bound.getAttribute('phx-change');
+    const name = bound.getAttribute(ATTR_CHANGE);
     const send = () => {
       const value = form ? serializeForm(form) : assign({}, input.name, input.value);
       value._target = input.name;
       view.pushEvent('change', bound, name, value);
     };
-    rate.run(input, 'change', send, { ...rateOf(input), trailing: true });
+    shaper.run(input, 'change', send, { ...rateOf(input), trailing: true });
   };
   on(doc, 'input', change);
   on(doc, 'change', change);
 
   const key = (type) => (e) => {
-    const el = closest(e, `phx-${type}`);
+    const attr = BINDING_PREFIX + type;
+    const el = closest(e, attr);
     if (!el || !keyMatches(el, e)) return;
-    const name = el.getAttribute(`phx-${type}`);
-    rate.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el, { key: e.key })), rateOf(el));
+    const name = el.getAttribute(attr);
+    shaper.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el, { key: e.key })), rateOf(el));
   };
   on(doc, 'keydown', key('keydown'));
   on(doc, 'keyup', key('keyup'));
 
   const focus = (type) => (e) => {
-    if (type === 'blur' && e.target && e.target.nodeType === 1) rate.flushEl(e.target); // phx-debounce="blur"
-    const el = closest(e, `phx-${type}`);
+    const attr = BINDING_PREFIX + type;
+    if (type === 'blur' && e.target && e.target.nodeType === 1) shaper.flushEl(e.target); // phx-debounce="blur"
+    const el = closest(e, attr);
     // Focus moving between the element's own descendants is not a focus/blur of it.
     if (!el || (e.relatedTarget && el.contains(e.relatedTarget))) return;
-    const name = el.getAttribute(`phx-${type}`);
-    rate.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el)), rateOf(el));
+    const name = el.getAttribute(attr);
+    shaper.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el)), rateOf(el));
   };
   on(doc, 'focusin', focus('focus'));
   on(doc, 'focusout', focus('blur'));
 
-  // phx-window-*: every element carrying the binding hears the window's event.
+  // phx-window-<type>: every element carrying the binding hears the window's event.
   const windowBinding = (type, isKey) => (e) => {
+    const attr = WINDOW_BINDING_PREFIX + type;
     if (!isKey && e.target !== win) return; // element focus events do not count
-    for (const el of Array.from(container.querySelectorAll(`[phx-window-${type}]`))) {
+    for (const el of Array.from(container.querySelectorAll(`[${attr}]`))) {
       if (isKey && !keyMatches(el, e)) continue;
-      const name = el.getAttribute(`phx-window-${type}`);
+      const name = el.getAttribute(attr);
       const value = isKey ? valuesWithInput(el, { key: e.key }) : valuesWithInput(el);
-      rate.run(el, `window-${type}`, () => view.pushEvent(type, el, name, value), rateOf(el));
+      shaper.run(el, `window-${type}`, () => view.pushEvent(type, el, name, value), rateOf(el));
     }
   };
   on(win, 'keydown', windowBinding('keydown', true));

@@ -2,9 +2,7 @@
 // `<#key>`, plus which fragment refers to which, so a diff can be expanded to HTML.
 
 import { tokenize, refKey, tagName } from './tokens.js';
-
-/** The attribute that marks an unchanged child in morph HTML (§4.4); its value is the key. */
-export const SKIP = 'data-phx-skip';
+import { ATTR_SKIP } from './protocol.js';
 
 const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
@@ -150,7 +148,7 @@ export class FragmentStore {
     const tag = tokens[0] || '';
     const name = tagName(tag);
     // The attribute goes right after the tag name: never inside an unquoted value.
-    let html = `<${tag.slice(1, 1 + name.length)} ${SKIP}="${escapeAttr(key)}"${tag.slice(1 + name.length)}`;
+    let html = `<${tag.slice(1, 1 + name.length)} ${ATTR_SKIP}="${escapeAttr(key)}"${tag.slice(1 + name.length)}`;
     // A one-token fragment (void element, `/>` tag) has no end tag in its full HTML either.
     if (tokens.length > 1) html += `</${name}>`;
     return html;

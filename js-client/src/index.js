@@ -2,9 +2,10 @@
 // the document is parsed, and exposes it as `window.liveView` (debugging, tests).
 
 import { LiveView } from './view.js';
+import { ATTR_MAIN } from './protocol.js';
 
 function start() {
-  const container = document.querySelector('[data-phx-main]');
+  const container = document.querySelector(`[${ATTR_MAIN}]`);
   if (!container || window.liveView) return;
   window.liveView = new LiveView(container);
   window.liveView.connect();

@@ -2,6 +2,8 @@
 // `phx-<type>-loading` and the `phx-disable-with` elements are disabled showing that text.
 // A morph in the meantime updates what the element reverts to, not what it shows.
 
+import { ATTR_DISABLE_WITH, LOADING_CLASS_PREFIX, LOADING_CLASS_SUFFIX } from './protocol.js';
+
 export class Loading {
   constructor() {
     /** ref -> [{el, cls, disable}] */
@@ -12,9 +14,9 @@ export class Loading {
 
   /** Marks `el` loading for event `type` until `release(ref)`; disables `disableWith`. */
   lock(ref, el, type, disableWith = []) {
-    const cls = `phx-${type}-loading`;
+    const cls = LOADING_CLASS_PREFIX + type + LOADING_CLASS_SUFFIX;
     const locks = [{ el, cls, disable: false }];
-    for (const d of disableWith) if (d.hasAttribute('phx-disable-with')) locks.push({ el: d, cls: null, disable: true });
+    for (const d of disableWith) if (d.hasAttribute(ATTR_DISABLE_WITH)) locks.push({ el: d, cls: null, disable: true });
     for (const lock of locks) {
       const s = this.of(lock.el);
       if (lock.cls) {
@@ -25,7 +27,7 @@ export class Loading {
       } else {
         const d = lock.el;
         s.disable = { count: 1, html: d.innerHTML, value: d.getAttribute('value'), disabled: d.disabled };
-        showDisabled(d, d.getAttribute('phx-disable-with'));
+        showDisabled(d, d.getAttribute(ATTR_DISABLE_WITH));
       }
     }
     this.byRef.set(ref, locks);
@@ -79,7 +81,7 @@ export class Loading {
       d.html = to.innerHTML;
       d.value = to.getAttribute('value');
       d.disabled = to.hasAttribute('disabled');
-      showDisabled(to, to.getAttribute('phx-disable-with') || from.getAttribute('phx-disable-with'));
+      showDisabled(to, to.getAttribute(ATTR_DISABLE_WITH) || from.getAttribute(ATTR_DISABLE_WITH));
     }
   }
 }

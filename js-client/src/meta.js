@@ -1,27 +1,38 @@
 // The `meta` member of a server frame (protocol §3), except `fatal`, which the view handles.
 
+import {
+  META_ERROR,
+  META_TITLE,
+  META_EVENTS,
+  META_PATCH,
+  META_REPLACE,
+  META_REDIRECT,
+  META_NAVIGATE,
+  DOM_EVENT_PREFIX,
+} from './protocol.js';
+
 /**
  * Acts on `meta` after the frame's diff is on the page. `env` gives the window, the
  * container (for phx:error) and the ref of the frame.
  */
 export function applyMeta(meta, { win, container, ref }) {
-  if (typeof meta.error === 'string') {
-    console.warn(`[liveview] ${meta.error}`);
-    container.dispatchEvent(new win.CustomEvent('phx:error', { bubbles: true, detail: { message: meta.error, ref } }));
+  if (typeof meta[META_ERROR] === 'string') {
+    console.warn(`[liveview] ${meta[META_ERROR]}`);
+    container.dispatchEvent(new win.CustomEvent(DOM_EVENT_PREFIX + META_ERROR, { bubbles: true, detail: { message: meta[META_ERROR], ref } }));
   }
-  if (typeof meta.title === 'string') win.document.title = meta.title;
-  if (Array.isArray(meta.events)) {
-    for (const ev of meta.events) {
+  if (typeof meta[META_TITLE] === 'string') win.document.title = meta[META_TITLE];
+  if (Array.isArray(meta[META_EVENTS])) {
+    for (const ev of meta[META_EVENTS]) {
       if (Array.isArray(ev) && typeof ev[0] === 'string') {
-        win.dispatchEvent(new win.CustomEvent(`phx:${ev[0]}`, { detail: ev[1] }));
+        win.dispatchEvent(new win.CustomEvent(DOM_EVENT_PREFIX + ev[0], { detail: ev[1] }));
       }
     }
   }
-  if (typeof meta.patch === 'string') {
+  if (typeof meta[META_PATCH] === 'string') {
     const h = win.history;
-    if (meta.replace === true) h.replaceState(h.state, '', meta.patch);
-    else h.pushState(null, '', meta.patch);
+    if (meta[META_REPLACE] === true) h.replaceState(h.state, '', meta[META_PATCH]);
+    else h.pushState(null, '', meta[META_PATCH]);
   }
-  const leave = typeof meta.redirect === 'string' ? meta.redirect : meta.navigate;
+  const leave = typeof meta[META_REDIRECT] === 'string' ? meta[META_REDIRECT] : meta[META_NAVIGATE];
   if (typeof leave === 'string') win.location.assign(leave);
 }

@@ -2,7 +2,16 @@
 // wrapper with its keep-rules, and the post-pass for skipped children that moved.
 
 import morphdom from 'morphdom';
-import { SKIP } from './fragments.js';
+import {
+  ATTR_SKIP,
+  ATTR_UPDATE,
+  UPDATE_IGNORE,
+  UPDATE_STREAM,
+  ATTR_STREAM_AT,
+  ATTR_STREAM_DELETE,
+  ATTR_STREAM_RESET,
+  ATTR_STREAM_LIMIT,
+} from './protocol.js';
 
 const FORM_CONTROLS = ['INPUT', 'TEXTAREA', 'SELECT'];
 
@@ -95,16 +104,16 @@ function fromPool(ctx, id) {
 function resolvePlaceholders(ctx, store) {
   const found = new Set();
   for (const root of ctx.roots) {
-    if (root.hasAttribute(SKIP)) found.add(root);
-    for (const ph of root.querySelectorAll(`[${SKIP}]`)) found.add(ph);
+    if (root.hasAttribute(ATTR_SKIP)) found.add(root);
+    for (const ph of root.querySelectorAll(`[${ATTR_SKIP}]`)) found.add(ph);
   }
   for (const ph of found) {
     if (!ph.parentNode) continue;
     const kept = ph.id && fromPool(ctx, ph.id);
-    if (kept && !kept.hasAttribute(SKIP)) {
+    if (kept && !kept.hasAttribute(ATTR_SKIP)) {
       ph.replaceWith(kept);
     } else {
-      ph.replaceWith(parseHTML(ctx.doc, store.html(ph.getAttribute(SKIP))));
+      ph.replaceWith(parseHTML(ctx.doc, store.html(ph.getAttribute(ATTR_SKIP))));
     }
   }
 }
@@ -113,9 +122,9 @@ function morphOptions(ctx, childrenOnly) {
   return {
     childrenOnly,
     onBeforeElUpdated(from, to) {
-      if (to.hasAttribute(SKIP)) return false;
+      if (to.hasAttribute(ATTR_SKIP)) return false;
       if (ctx.beforeUpdate) ctx.beforeUpdate(from, to);
-      if (from.getAttribute('phx-update') === 'ignore') {
+      if (from.getAttribute(ATTR_UPDATE) === UPDATE_IGNORE) {
         mergeAttrs(from, to, (name) => name.startsWith('data-'));
         return false;
       }
@@ -132,7 +141,7 @@ function morphOptions(ctx, childrenOnly) {
       return true;
     },
     onBeforeElChildrenUpdated(from, to) {
-      if (!ctx.join && from.getAttribute('phx-update') === 'stream') {
+      if (!ctx.join && from.getAttribute(ATTR_UPDATE) === UPDATE_STREAM) {
         mergeStream(ctx, from, to);
         return false;
       }
@@ -156,22 +165,22 @@ const intAttr = (el, name, dflt) => {
 // the children not mentioned, data-phx-stream-limit keeps the first n (or last -n).
 function mergeStream(ctx, from, to) {
   const incoming = Array.from(to.children);
-  if (to.hasAttribute('data-phx-stream-reset')) {
+  if (to.hasAttribute(ATTR_STREAM_RESET)) {
     const ids = new Set(incoming.map((c) => c.id));
     for (const c of Array.from(from.children)) if (!c.id || !ids.has(c.id)) c.remove();
   }
   for (const child of incoming) {
     const existing = child.id ? Array.from(from.children).find((c) => c.id === child.id) : null;
-    if (child.hasAttribute('data-phx-stream-delete')) {
+    if (child.hasAttribute(ATTR_STREAM_DELETE)) {
       if (existing) existing.remove();
     } else if (existing) {
-      if (!child.hasAttribute(SKIP)) ctx.morph(existing, child, false);
+      if (!child.hasAttribute(ATTR_SKIP)) ctx.morph(existing, child, false);
     } else {
-      const at = intAttr(child, 'data-phx-stream-at', -1);
+      const at = intAttr(child, ATTR_STREAM_AT, -1);
       from.insertBefore(child, at >= 0 ? from.children[at] || null : null);
     }
   }
-  const limit = intAttr(to, 'data-phx-stream-limit', 0);
+  const limit = intAttr(to, ATTR_STREAM_LIMIT, 0);
   if (limit > 0) while (from.children.length > limit) from.lastElementChild.remove();
   if (limit < 0) while (from.children.length > -limit) from.firstElementChild.remove();
 }

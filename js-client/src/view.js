@@ -1,22 +1,38 @@
-// The live view bound to the `[data-phx-main]` container: joins over the socket, applies
+// The live view bound to the `[data-phx-main]` container: joins over the transport, applies
 // replies and pushed updates to the page, sends events from the bindings, and shows the
 // connection state (protocol §3, §4.4, §8).
 
 import { FragmentStore } from './fragments.js';
 import { applyToDom } from './morph.js';
-import { Socket } from './socket.js';
+import { Transport } from './transport.js';
 import { Loading } from './loading.js';
-import { Rate } from './rate.js';
+import { RateShaper } from './rate_shaping.js';
 import { bind } from './bindings.js';
 import { applyMeta } from './meta.js';
 import { serializeForm } from './form.js';
+import {
+  FRAME_JOIN,
+  FRAME_EVENT,
+  FRAME_NAV,
+  META_FATAL,
+  META_RELOAD,
+  META_ERROR,
+  META_PATCH,
+  ATTR_SESSION,
+  ATTR_CHANGE,
+  ATTR_AUTO_RECOVER,
+  AUTO_RECOVER_IGNORE,
+  CLASS_LOADING,
+  CLASS_CONNECTED,
+  CLASS_ERROR,
+  RELOAD_KEY,
+} from './protocol.js';
 
-export const STATES = ['phx-loading', 'phx-connected', 'phx-error'];
-export const RELOAD_KEY = 'phx:reload-at';
+export const STATES = [CLASS_LOADING, CLASS_CONNECTED, CLASS_ERROR];
 export const RELOAD_GUARD_MS = 10000;
 
 /** Same path as the page, ws/wss by the page's scheme; the join carries the full URL. */
-export function socketUrl(l) {
+export function websocketUrl(l) {
   return `${l.protocol === 'https:' ? 'wss' : 'ws'}://${l.host}${l.pathname}?vsn=1`;
 }
 
@@ -35,12 +51,12 @@ export class LiveView {
     this.storage = opts.storage !== undefined ? opts.storage : sessionStorageOf(win);
     this.store = new FragmentStore();
     this.loading = new Loading();
-    this.rate = new Rate(this.timers);
+    this.rateShaper = new RateShaper(this.timers);
     this.joined = false;
     this.joinedOnce = false;
     this.unbind = null;
-    this.socket = new Socket({
-      url: () => this.socketUrl(),
+    this.transport = new Transport({
+      url: () => this.websocketUrl(),
       WebSocket: opts.WebSocket || win.WebSocket,
       timers: this.timers,
       random: opts.random,
@@ -52,19 +68,19 @@ export class LiveView {
     });
   }
 
-  socketUrl() {
-    return socketUrl(this.win.location);
+  websocketUrl() {
+    return websocketUrl(this.win.location);
   }
 
   connect() {
-    this.setState('phx-loading');
+    this.setState(CLASS_LOADING);
     if (!this.unbind) this.unbind = bind(this);
-    this.socket.connect();
+    this.transport.connect();
   }
 
   disconnect() {
-    this.socket.stop();
-    this.rate.clear();
+    this.transport.stop();
+    this.rateShaper.clear();
     if (this.unbind) this.unbind();
     this.unbind = null;
     this.joined = false;
@@ -77,17 +93,17 @@ export class LiveView {
 
   join() {
     this.joined = false;
-    this.setState('phx-loading');
-    const session = this.container.getAttribute('data-phx-session');
-    this.socket.send(['join', { session, url: this.win.location.href }], (diff, meta) => this.onJoin(diff, meta));
+    this.setState(CLASS_LOADING);
+    const session = this.container.getAttribute(ATTR_SESSION);
+    this.transport.send([FRAME_JOIN, { session, url: this.win.location.href }], (diff, meta) => this.onJoin(diff, meta));
   }
 
   onJoin(diff, meta) {
-    if (meta.fatal) return this.fatal(meta);
+    if (meta[META_FATAL]) return this.fatal(meta);
     let recover = [];
     try {
       if (!diff || typeof diff !== 'object' || Array.isArray(diff) || typeof diff[''] !== 'string') {
-        throw new Error(meta.error || 'join reply without a root fragment');
+        throw new Error(meta[META_ERROR] || 'join reply without a root fragment');
       }
       // The join reply is the whole view: forget what we had, rebuild, morph the root.
       if (this.joinedOnce) recover = this.formsToRecover();
@@ -96,12 +112,12 @@ export class LiveView {
       applyToDom(this.container, this.store, changed, { join: true, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
     } catch (err) {
       console.warn(`[liveview] join failed: ${err.message}`);
-      this.socket.restart();
+      this.transport.restart();
       return;
     }
     this.joined = this.joinedOnce = true;
-    this.setState('phx-connected');
-    this.socket.resetBackoff();
+    this.setState(CLASS_CONNECTED);
+    this.transport.resetBackoff();
     this.lastUrl = this.win.location.href;
     applyMeta(meta, { win: this.win, container: this.container, ref: 0 });
     for (const [id, name, value] of recover) {
@@ -117,17 +133,17 @@ export class LiveView {
    */
   formsToRecover() {
     const out = [];
-    for (const form of this.container.querySelectorAll('form[id][phx-change]')) {
-      const how = form.getAttribute('phx-auto-recover');
-      if (how === 'ignore') continue;
-      out.push([form.id, how || form.getAttribute('phx-change'), serializeForm(form)]);
+    for (const form of this.container.querySelectorAll(`form[id][${ATTR_CHANGE}]`)) {
+      const how = form.getAttribute(ATTR_AUTO_RECOVER);
+      if (how === AUTO_RECOVER_IGNORE) continue;
+      out.push([form.id, how || form.getAttribute(ATTR_CHANGE), serializeForm(form)]);
     }
     return out;
   }
 
   /** A reply or pushed update: apply the diff, then act on meta. */
   update(diff, meta, ref) {
-    if (meta.fatal) return this.fatal(meta);
+    if (meta[META_FATAL]) return this.fatal(meta);
     if (diff && typeof diff === 'object') {
       try {
         const changed = this.store.apply(diff);
@@ -135,23 +151,23 @@ export class LiveView {
       } catch (err) {
         // Our fragments no longer match the server's: start again from a fresh join.
         console.warn(`[liveview] could not apply diff, rejoining: ${err.message}`);
-        this.socket.restart();
+        this.transport.restart();
         return;
       }
     }
     applyMeta(meta, { win: this.win, container: this.container, ref });
-    if (typeof meta.patch === 'string') this.lastUrl = this.win.location.href;
+    if (typeof meta[META_PATCH] === 'string') this.lastUrl = this.win.location.href;
   }
 
   fatal(meta) {
-    console.warn(`[liveview] view stopped: ${meta.fatal}`);
+    console.warn(`[liveview] view stopped: ${meta[META_FATAL]}`);
     this.joined = false;
-    this.setState('phx-error');
-    if (meta.reload === true) {
-      this.socket.stop();
+    this.setState(CLASS_ERROR);
+    if (meta[META_RELOAD] === true) {
+      this.transport.stop();
       this.reloadGuarded();
     } else {
-      this.socket.restart(); // rejoin with a fresh mount, after the backoff delay
+      this.transport.restart(); // rejoin with a fresh mount, after the backoff delay
     }
   }
 
@@ -178,7 +194,7 @@ export class LiveView {
 
   lost() {
     this.joined = false;
-    this.setState('phx-error');
+    this.setState(CLASS_ERROR);
     this.loading.releaseAll();
   }
 
@@ -188,7 +204,7 @@ export class LiveView {
    */
   pushEvent(type, el, name, value, disableWith = []) {
     if (!this.joined) return 0;
-    const ref = this.socket.send(['event', name, value], (diff, meta) => {
+    const ref = this.transport.send([FRAME_EVENT, name, value], (diff, meta) => {
       this.loading.release(ref);
       this.update(diff, meta, ref);
     });
@@ -200,7 +216,7 @@ export class LiveView {
   nav(url) {
     if (!this.joined) return 0;
     this.lastUrl = url;
-    const ref = this.socket.send(['nav', url], (diff, meta) => this.update(diff, meta, ref));
+    const ref = this.transport.send([FRAME_NAV, url], (diff, meta) => this.update(diff, meta, ref));
     return ref;
   }
 

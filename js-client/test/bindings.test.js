@@ -3,7 +3,6 @@ import { window, document } from '../test-support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mount, events } from '../test-support/fakes.js';
-import { assign } from '../src/form.js';
 
 const $ = (sel) => document.querySelector(sel);
 const fire = (el, type, init = {}) => el.dispatchEvent(new window.Event(type, { bubbles: true, cancelable: true, ...init }));
@@ -57,15 +56,6 @@ test('submit serialises nested names, arrays and repeats; disable-with and loadi
   assert.equal(button.innerHTML, 'Save <b>it</b>');
 });
 
-test('form names: only a trailing [] collects, a malformed name stays flat', () => {
-  const out = {};
-  for (const [k, v] of [['a[b][c]', '1'], ['a[b][]', '2'], ['a[b][]', '3'], ['x[', '4'], ['y[][z]', '5'], ['a', '6']]) {
-    assign(out, k, v);
-  }
-  assert.deepEqual(out, { a: '6', 'x[': '4', 'y[][z]': '5' });
-  assert.deepEqual(assign({}, 'a[b][]', '2'), { a: { b: ['2'] } });
-});
-
 test('change sends the form with _target; the change event repeating an input event is not sent again', () => {
   const { ws } = mount('<form phx-change="validate"><input name="user[email]" value=""><select name="role"><option>a</option><option selected>b</option></select></form>');
   const input = $('input');
@@ -108,90 +98,6 @@ test('phx-focus / phx-blur send phx-value-* and the input value', () => {
   input.dispatchEvent(new window.FocusEvent('focusin', { bubbles: true }));
   input.dispatchEvent(new window.FocusEvent('focusout', { bubbles: true }));
   assert.deepEqual(events(ws), [['event', 'f', { k: 'v', value: 'x' }], ['event', 'b', { k: 'v', value: 'x' }]]);
-});
-
-test('phx-debounce waits for a pause and sends the latest value', () => {
-  const { ws, timers } = mount('<form phx-change="c"><input name="q" phx-debounce="300"></form>');
-  const input = $('input');
-  typeInto(input, 'a');
-  timers.tick(200);
-  typeInto(input, 'ab');
-  timers.tick(200);
-  typeInto(input, 'abc');
-  assert.equal(events(ws).length, 0);
-  timers.tick(299);
-  assert.equal(events(ws).length, 0);
-  timers.tick(1);
-  assert.deepEqual(events(ws), [['event', 'c', { q: 'abc', _target: 'q' }]]);
-});
-
-test('phx-debounce="blur" sends when the input loses focus', () => {
-  const { ws, timers } = mount('<form phx-change="c"><input name="q" phx-debounce="blur"></form>');
-  const input = $('input');
-  typeInto(input, 'a');
-  typeInto(input, 'ab');
-  timers.tick(10000);
-  assert.equal(events(ws).length, 0);
-  input.dispatchEvent(new window.FocusEvent('focusout', { bubbles: true }));
-  assert.deepEqual(events(ws), [['event', 'c', { q: 'ab', _target: 'q' }]]);
-});
-
-test('phx-throttle sends at once, then at most once per period', () => {
-  const { ws, timers } = mount('<button phx-click="t" phx-throttle="1000">t</button>');
-  const b = $('button');
-  b.click();
-  b.click();
-  b.click();
-  assert.equal(events(ws).length, 1);
-  timers.tick(1000);
-  assert.equal(events(ws).length, 1, 'clicks during the period are dropped');
-  b.click();
-  assert.equal(events(ws).length, 2);
-});
-
-test('phx-throttle on an input keeps the last value (trailing send)', () => {
-  const { ws, timers } = mount('<form phx-change="c"><input name="q" phx-throttle="500"></form>');
-  const input = $('input');
-  typeInto(input, 'a');
-  typeInto(input, 'ab');
-  typeInto(input, 'abc');
-  assert.deepEqual(events(ws), [['event', 'c', { q: 'a', _target: 'q' }]]);
-  timers.tick(500);
-  assert.deepEqual(events(ws)[1], ['event', 'c', { q: 'abc', _target: 'q' }]);
-});
-
-test('a submit flushes the pending debounced change of its form first', () => {
-  const { ws, timers } = mount('<form phx-change="c" phx-submit="s"><input name="q" phx-debounce="1000"><button>go</button></form>');
-  typeInto($('input'), 'x');
-  $('button').click();
-  assert.deepEqual(events(ws), [
-    ['event', 'c', { q: 'x', _target: 'q' }],
-    ['event', 's', { q: 'x' }],
-  ]);
-  timers.tick(2000);
-  assert.equal(events(ws).length, 2, 'the flushed change is not sent again');
-});
-
-test('an update pushed while an event is pending keeps the loading state; the reply restores the newest content', () => {
-  const { ws } = mount('<form phx-submit="s"><button phx-disable-with="...">Go</button></form>');
-  $('button').click();
-  const ref = ws.lastSent[0];
-  ws.receive([0, { '': '<form phx-submit="s"><button phx-disable-with="...">Go now</button></form>' }]);
-  const button = $('button');
-  assert.equal(button.textContent, '...');
-  assert.equal(button.disabled, true);
-  assert.ok($('form').classList.contains('phx-submit-loading'));
-  ws.receive([ref]);
-  assert.equal(button.textContent, 'Go now');
-  assert.equal(button.disabled, false);
-  assert.ok(!$('form').classList.contains('phx-submit-loading'));
-});
-
-test('loading states are dropped when the socket is lost', () => {
-  const { ws } = mount('<button phx-click="x">x</button>');
-  $('button').click();
-  ws.serverClose();
-  assert.ok(!$('button').classList.contains('phx-click-loading'));
 });
 
 test('no event is sent before the join reply', () => {

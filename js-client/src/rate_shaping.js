@@ -1,7 +1,10 @@
 // Rate shaping of bindings (protocol §5): phx-debounce and phx-throttle, per element and
-// event kind. The timer functions are injectable for tests.
+// event kind. The timer functions are injectable for tests. (Not the server's rate limit,
+// rate_limit.rs, which is a token bucket over incoming events.)
 
-export class Rate {
+import { DEBOUNCE_BLUR } from './protocol.js';
+
+export class RateShaper {
   constructor(timers = globalThis) {
     this.timers = timers;
     /** @type {Map<Element, Map<string, {timer: any, fn: Function|null, throttle: boolean}>>} */
@@ -14,7 +17,7 @@ export class Rate {
    * during the period runs at its end (so the last value of an input is not lost).
    */
   run(el, kind, fn, { debounce = null, throttle = null, trailing = false } = {}) {
-    const d = debounce === 'blur' ? 'blur' : ms(debounce);
+    const d = debounce === DEBOUNCE_BLUR ? DEBOUNCE_BLUR : ms(debounce);
     const t = ms(throttle);
     if (d === null && t === null) return fn();
     const entries = this.pending.get(el) || new Map();
@@ -22,7 +25,7 @@ export class Rate {
     let entry = entries.get(kind);
     if (d !== null) {
       if (entry) this.timers.clearTimeout(entry.timer);
-      entry = { fn, throttle: false, timer: d === 'blur' ? null : this.timers.setTimeout(() => this.fire(el, kind), d) };
+      entry = { fn, throttle: false, timer: d === DEBOUNCE_BLUR ? null : this.timers.setTimeout(() => this.fire(el, kind), d) };
       entries.set(kind, entry);
       return;
     }

@@ -1,5 +1,8 @@
 // The websocket transport (protocol §2, §3, §8): refs and replies, heartbeat, and
 // reconnecting with exponential backoff. What the frames mean is the view's business.
+// (Not the Rust `Socket`, which is a view's handle for effects.)
+
+import { FRAME_HEARTBEAT } from './protocol.js';
 
 export const HEARTBEAT_MS = 30000;
 export const HEARTBEAT_TIMEOUT_MS = 10000;
@@ -12,7 +15,7 @@ export function backoff(n, random = Math.random) {
   return Math.round(step / 2 + random() * (step / 2));
 }
 
-export class Socket {
+export class Transport {
   /**
    * @param {object} o
    * @param {() => string} o.url         the websocket URL, read at each connect
@@ -95,7 +98,7 @@ export class Socket {
 
   heartbeat() {
     if (this.hbTimeout !== null) return;
-    const ref = this.send(['hb'], () => {
+    const ref = this.send([FRAME_HEARTBEAT], () => {
       this.timers.clearTimeout(this.hbTimeout);
       this.hbTimeout = null;
     });

@@ -1,0 +1,51 @@
+// The meta member of server frames (protocol §3): title, events, error, patch, navigate,
+// redirect; through the real LiveView with a fake WebSocket.
+import { window, document } from '../test-support/dom.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mount } from '../test-support/fakes.js';
+import { applyMeta } from '../src/meta.js';
+
+const quietly = (fn) => {
+  const warn = console.warn;
+  const seen = [];
+  console.warn = (...a) => seen.push(a.join(' '));
+  try {
+    fn();
+  } finally {
+    console.warn = warn;
+  }
+  return seen;
+};
+
+test('meta: title, events on window, error on the container, patch pushes and replaces history', () => {
+  const { ws, root } = mount('<p>x</p>');
+  const got = [];
+  const onPing = (e) => got.push(['ping', e.detail]);
+  const onError = (e) => got.push(['error', e.detail]);
+  window.addEventListener('phx:ping', onPing);
+  root.addEventListener('phx:error', onError);
+  const before = window.history.length;
+  const warned = quietly(() => {
+    ws.receive([0, { '': '<p>y</p>' }, { title: 'New title', events: [['ping', { n: 1 }]], patch: '/counter?page=3' }]);
+    ws.receive([0, null, { patch: '/counter?page=4', replace: true }]);
+    ws.receive([7, null, { error: 'unknown event "x"; this view handles: a' }]);
+  });
+  window.removeEventListener('phx:ping', onPing);
+  root.removeEventListener('phx:error', onError);
+  assert.equal(document.title, 'New title');
+  assert.equal(root.innerHTML, '<p>y</p>');
+  assert.equal(window.location.href, 'http://localhost:4000/counter?page=4');
+  assert.equal(window.history.length, before + 1, 'one push, then a replace');
+  assert.deepEqual(got, [['ping', { n: 1 }], ['error', { message: 'unknown event "x"; this view handles: a', ref: 7 }]]);
+  assert.equal(warned.length, 1);
+  assert.match(warned[0], /unknown event/);
+});
+
+test('meta: navigate and redirect load the page', () => {
+  const assigned = [];
+  const win = { location: { assign: (u) => assigned.push(u) }, document: {}, history: {}, CustomEvent: window.CustomEvent };
+  applyMeta({ navigate: '/users' }, { win, container: null, ref: 1 });
+  applyMeta({ redirect: 'https://example.com/' }, { win, container: null, ref: 2 });
+  assert.deepEqual(assigned, ['/users', 'https://example.com/']);
+});

@@ -1,0 +1,96 @@
+// The live view (protocol §3, §8): join, connection states, fatal and reload, rejoin after
+// a diff that does not fit, form recovery; with a fake WebSocket and fake timers.
+import { document } from '../test-support/dom.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mount, FakeWebSocket, FakeStorage } from '../test-support/fakes.js';
+import { websocketUrl } from '../src/view.js';
+import { RELOAD_KEY } from '../src/protocol.js';
+
+const $ = (sel) => document.querySelector(sel);
+const state = (root) => ['phx-loading', 'phx-connected', 'phx-error'].filter((c) => root.classList.contains(c));
+const quietly = (fn) => {
+  const warn = console.warn;
+  const seen = [];
+  console.warn = (...a) => seen.push(a.join(' '));
+  try {
+    fn();
+  } finally {
+    console.warn = warn;
+  }
+  return seen;
+};
+
+test('join: websocket URL, frame shape, states loading -> connected', () => {
+  const { root, ws } = mount('<p>dead render</p>', { join: false });
+  assert.equal(ws.url, 'ws://localhost:4000/counter?vsn=1');
+  assert.deepEqual(ws.sent, [[1, 'join', { session: 'TOKEN', url: 'http://localhost:4000/counter?x=1' }]]);
+  assert.deepEqual(state(root), ['phx-loading']);
+  ws.receive([1, { '': '<p>live</p>' }]);
+  assert.deepEqual(state(root), ['phx-connected']);
+  assert.equal(root.innerHTML, '<p>live</p>');
+});
+
+test('websocket URL: wss for https pages, path kept, page query dropped', () => {
+  assert.equal(websocketUrl({ protocol: 'https:', host: 'ex.com:8443', pathname: '/a/b', search: '?q=1' }), 'wss://ex.com:8443/a/b?vsn=1');
+  assert.equal(websocketUrl({ protocol: 'http:', host: 'localhost', pathname: '/', search: '' }), 'ws://localhost/?vsn=1');
+});
+
+test('fatal without reload: error state, then a rejoin with a fresh mount', () => {
+  const { ws, timers, root } = mount('<button phx-click="boom">b</button>');
+  $('button').click();
+  quietly(() => ws.receive([ws.lastSent[0], null, { fatal: 'callback panicked' }]));
+  assert.deepEqual(state(root), ['phx-error']);
+  assert.equal(ws.closed, true);
+  timers.tick(100);
+  const next = FakeWebSocket.last;
+  assert.notEqual(next, ws);
+  next.open();
+  assert.equal(next.sent[0][1], 'join');
+});
+
+test('fatal + reload reloads at most once per 10 s, remembered in sessionStorage', () => {
+  const storage = new FakeStorage();
+  const reloads = [];
+  const first = mount('<p>x</p>', { storage, reloads, join: false });
+  quietly(() => first.ws.receive([1, null, { fatal: 'invalid token', reload: true }]));
+  assert.deepEqual(reloads, [0]);
+  assert.equal(storage.getItem(RELOAD_KEY), '0');
+  first.timers.tick(60000);
+  assert.equal(FakeWebSocket.instances.length, 1, 'no rejoin with a token that cannot work');
+
+  // The reloaded page (same sessionStorage) is refused again 3 s later: it waits.
+  const again = mount('<p>x</p>', { storage, reloads: [], join: false });
+  again.timers.now = 3000;
+  const reloads2 = [];
+  again.view.reload = () => reloads2.push(again.timers.now);
+  quietly(() => again.ws.receive([1, null, { fatal: 'invalid token', reload: true }]));
+  assert.deepEqual(reloads2, []);
+  again.timers.tick(6999);
+  assert.deepEqual(reloads2, []);
+  again.timers.tick(1);
+  assert.deepEqual(reloads2, [10000]);
+  assert.equal(storage.getItem(RELOAD_KEY), '10000');
+});
+
+test('a diff that does not fit the fragments makes the client rejoin', () => {
+  const { ws, timers, root } = mount('<p>x</p>');
+  const warned = quietly(() => ws.receive([0, { '': [[50, 1, 'z']] }]));
+  assert.match(warned[0], /rejoining/);
+  assert.equal(ws.closed, true);
+  assert.deepEqual(state(root), ['phx-error']);
+  timers.tick(100);
+  assert.equal(FakeWebSocket.instances.length, 2);
+});
+
+test('after a rejoin, forms with an id and phx-change send what the user had typed', () => {
+  const html = '<form id="f" phx-change="validate"><input name="user[name]" value=""></form><form id="g" phx-change="x" phx-auto-recover="ignore"><input name="a"></form>';
+  const { ws, timers } = mount(html);
+  document.querySelector('#f input').value = 'typed';
+  ws.serverClose(1001);
+  timers.tick(100);
+  const next = FakeWebSocket.last;
+  next.open();
+  next.receive([next.sent[0][0], { '': html }]);
+  assert.deepEqual(next.sent.slice(1).map(([, ...f]) => f), [['event', 'validate', { user: { name: 'typed' } }]]);
+});
