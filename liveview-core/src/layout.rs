@@ -44,6 +44,14 @@ pub fn default_layout(page: Page<'_>) -> Markup {
     }
 }
 
+/// The element the client makes live (protocol §1): the rendered view inside, the signed
+/// session token on it.
+pub(crate) fn live_container(token: &str, rendered: String) -> Markup {
+    html! {
+        div id="phx-root" data-phx-main data-phx-session=(token) { (PreEscaped(rendered)) }
+    }
+}
+
 pub(crate) fn script_tag(path: &str) -> Markup {
     html! { script defer src=(path) {} (PreEscaped("")) }
 }

@@ -219,6 +219,67 @@ mod tests {
             .contains("object"));
     }
 
+    /// The words both sides name once, from `tests/vectors/protocol_words.json`; the JS
+    /// client's `test/protocol.test.js` checks its constants against the same file.
+    fn protocol_words(group: &str) -> Map<String, Value> {
+        let words: Value =
+            serde_json::from_str(include_str!("../../tests/vectors/protocol_words.json"))
+                .expect("protocol_words.json is JSON");
+        words[group].as_object().expect("a group of words").clone()
+    }
+
+    fn word(group: &str, name: &str) -> String {
+        protocol_words(group)[name].as_str().expect("a word").to_owned()
+    }
+
+    #[test]
+    fn frame_kinds_are_the_words_the_client_sends() {
+        let ours = serde_json::json!({
+            "join": frame_kind::JOIN,
+            "event": frame_kind::EVENT,
+            "nav": frame_kind::NAV,
+            "heartbeat": frame_kind::HEARTBEAT,
+        });
+        assert_eq!(Value::Object(protocol_words("frame_kind")), ours);
+    }
+
+    #[test]
+    fn reply_meta_keys_are_the_words_the_client_reads() {
+        let every_member = ReplyMeta {
+            error: Some(String::new()),
+            events: vec![(String::new(), Value::Null)],
+            fatal: Some(String::new()),
+            navigate: Some(String::new()),
+            patch: Some(String::new()),
+            redirect: Some(String::new()),
+            reload: true,
+            replace: true,
+            title: Some(String::new()),
+        };
+        let Value::Object(written) = serde_json::to_value(&every_member).unwrap() else {
+            panic!("meta is an object");
+        };
+        let ours: std::collections::BTreeSet<&str> = written.keys().map(String::as_str).collect();
+        let words = protocol_words("reply_meta");
+        let theirs = words.values().filter_map(Value::as_str).collect();
+        assert_eq!(ours, theirs);
+        for (name, key) in &words {
+            assert_eq!(Some(name.as_str()), key.as_str(), "key {name} is its own word");
+        }
+    }
+
+    #[test]
+    fn the_attributes_the_server_writes_are_the_ones_the_client_reads() {
+        let container = crate::layout::live_container("TOKEN", String::new()).into_string();
+        assert!(container.contains(&format!(" {} ", word("attribute", "main"))));
+        assert!(container.contains(&format!(" {}=\"TOKEN\"", word("attribute", "session"))));
+        let mut flash = crate::Flash::default();
+        flash.put("info", "saved");
+        let flash = flash.render().into_string();
+        assert!(flash.contains(&format!(" {}=\"", word("attribute", "click"))));
+        assert!(flash.contains(&format!(" {}kind=\"info\"", word("attribute", "value_prefix"))));
+    }
+
     #[test]
     fn replies_leave_out_what_is_empty() {
         assert_eq!(reply(3, None, &ReplyMeta::default()), "[3]");

@@ -14,7 +14,7 @@ use axum::Router;
 use maud::{html, PreEscaped};
 
 use crate::endpoint::Endpoint;
-use crate::layout::{default_layout, script_tag, Page};
+use crate::layout::{default_layout, live_container, script_tag, Page};
 use crate::lifecycle::{Crash, Mounted};
 use crate::process;
 use crate::session::Signer;
@@ -173,11 +173,7 @@ async fn page<V: LiveView>(endpoint: &Endpoint, parts: &Parts, path_params: Para
     let page = Page {
         title: &title,
         head: script_tag(client::PATH.as_str()),
-        body: html! {
-            div id="phx-root" data-phx-main data-phx-session=(token) {
-                (PreEscaped(html))
-            }
-        },
+        body: live_container(&token, html),
     };
     Html((endpoint.layout)(page).into_string()).into_response()
 }
