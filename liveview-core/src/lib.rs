@@ -57,6 +57,7 @@ mod process;
 mod protocol;
 mod rate_limit;
 pub mod render;
+pub mod stream;
 mod router;
 mod session;
 mod socket;

@@ -15,6 +15,16 @@ pub(crate) mod frame_kind {
     pub(crate) const HEARTBEAT: &str = "hb";
 }
 
+/// The attributes the server writes for the client to read (§1, §4.5), named once.
+pub(crate) mod attribute {
+    pub(crate) const UPDATE: &str = "phx-update";
+    pub(crate) const UPDATE_STREAM: &str = "stream";
+    pub(crate) const STREAM_AT: &str = "data-phx-stream-at";
+    pub(crate) const STREAM_DELETE: &str = "data-phx-stream-delete";
+    pub(crate) const STREAM_RESET: &str = "data-phx-stream-reset";
+    pub(crate) const STREAM_LIMIT: &str = "data-phx-stream-limit";
+}
+
 /// A client frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ClientFrame {
@@ -278,6 +288,16 @@ mod tests {
         let flash = flash.render().into_string();
         assert!(flash.contains(&format!(" {}=\"", word("attribute", "click"))));
         assert!(flash.contains(&format!(" {}kind=\"info\"", word("attribute", "value_prefix"))));
+        let stream_words = [
+            ("update", attribute::UPDATE),
+            ("stream_at", attribute::STREAM_AT),
+            ("stream_delete", attribute::STREAM_DELETE),
+            ("stream_reset", attribute::STREAM_RESET),
+            ("stream_limit", attribute::STREAM_LIMIT),
+        ];
+        for (name, ours) in stream_words {
+            assert_eq!(word("attribute", name), ours);
+        }
     }
 
     #[test]

@@ -11,7 +11,6 @@ use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
-use maud::{html, PreEscaped};
 
 use crate::endpoint::Endpoint;
 use crate::layout::{default_layout, live_container, script_tag, Page};

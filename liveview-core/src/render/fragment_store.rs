@@ -4,6 +4,8 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::protocol::attribute;
+
 use super::diff_format::{Change, Diff, DiffError, Insert};
 use super::token::{tokenize, TokenKind};
 
@@ -11,6 +13,9 @@ use super::token::{tokenize, TokenKind};
 #[derive(Debug, Clone, Default)]
 pub struct FragmentStore {
     fragments: FxHashMap<String, Vec<String>>,
+    /// The children the browser keeps in each `phx-update="stream"` container (§4.5), by
+    /// container key: each child's DOM id and HTML, in order.
+    streams: FxHashMap<String, Vec<(String, String)>>,
 }
 
 impl FragmentStore {
@@ -53,6 +58,87 @@ impl FragmentStore {
             }
         }
         self.fragments = next;
+        self.merge_streams(diff)
+    }
+
+    /// Does to stream containers what the browser's morph does: a changed container merges
+    /// its new children into the ones it kept (update in place, insert at a position,
+    /// delete, reset, limit); a changed item that the container did not mention is updated
+    /// where it is.
+    fn merge_streams(&mut self, diff: &Diff) -> Result<(), DiffError> {
+        let fragments = &self.fragments;
+        self.streams.retain(|key, _| fragments.contains_key(key));
+        let changed = |change: &Change| !matches!(change, Change::Removed);
+        for (key, _) in diff.entries.iter().filter(|(_, c)| changed(c)) {
+            let Some(start) = self.fragments.get(key).and_then(|t| t.first()) else {
+                continue;
+            };
+            if !start.contains(&format!("{}=\"{}\"", attribute::UPDATE, attribute::UPDATE_STREAM)) {
+                continue;
+            }
+            let start = start.clone();
+            let mut incoming = Vec::new();
+            for token in &self.fragments[key] {
+                if let Some(child) = reference(token) {
+                    let mut html = String::new();
+                    self.expand(child, &mut html, &mut Vec::new())?;
+                    incoming.push((child.to_owned(), html));
+                }
+            }
+            let kept = self.streams.entry(key.clone()).or_default();
+            if start.contains(attribute::STREAM_RESET) {
+                kept.retain(|(id, _)| incoming.iter().any(|(new, _)| new == id));
+            }
+            for (id, html) in incoming {
+                let first_tag = html.split('>').next().unwrap_or_default();
+                let existing = kept.iter().position(|(kept_id, _)| *kept_id == id);
+                match existing {
+                    Some(i) if first_tag.contains(attribute::STREAM_DELETE) => {
+                        kept.remove(i);
+                    }
+                    None if first_tag.contains(attribute::STREAM_DELETE) => {}
+                    Some(i) => kept[i].1 = html,
+                    None => {
+                        let at = attribute_value(first_tag, attribute::STREAM_AT)
+                            .and_then(|v| v.parse::<usize>().ok())
+                            .map_or(kept.len(), |at| at.min(kept.len()));
+                        kept.insert(at, (id, html));
+                    }
+                }
+            }
+            let limit = attribute_value(&start, attribute::STREAM_LIMIT)
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0);
+            let keep = usize::try_from(limit.unsigned_abs()).unwrap_or(usize::MAX);
+            if limit > 0 {
+                kept.truncate(keep);
+            } else if limit < 0 && kept.len() > keep {
+                kept.drain(..kept.len() - keep);
+            }
+        }
+        for (key, _) in diff.entries.iter().filter(|(_, c)| changed(c)) {
+            if self.streams.contains_key(key) {
+                continue;
+            }
+            let Some(container) = self
+                .streams
+                .iter()
+                .find(|(_, kept)| kept.iter().any(|(id, _)| id == key))
+                .map(|(container, _)| container.clone())
+            else {
+                continue;
+            };
+            if diff.entries.iter().any(|(k, c)| *k == container && changed(c)) {
+                continue;
+            }
+            let mut html = String::new();
+            self.expand(key, &mut html, &mut Vec::new())?;
+            if let Some(kept) = self.streams.get_mut(&container) {
+                if let Some(entry) = kept.iter_mut().find(|(id, _)| id == key) {
+                    entry.1 = html;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -78,6 +164,15 @@ impl FragmentStore {
             .get(key)
             .ok_or_else(|| DiffError(format!("missing fragment {key:?}")))?;
         path.push(key);
+        if let (Some(kept), [start, .., end]) = (self.streams.get(key), tokens.as_slice()) {
+            out.push_str(start);
+            for (_, html) in kept {
+                out.push_str(html);
+            }
+            out.push_str(end);
+            path.pop();
+            return Ok(());
+        }
         for token in tokens {
             match reference(token) {
                 Some(child) => self.expand(child, out, path)?,
@@ -87,6 +182,12 @@ impl FragmentStore {
         path.pop();
         Ok(())
     }
+}
+
+/// The value of attribute `name` in a start tag, when it is written `name="value"`.
+fn attribute_value<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    tag[at..].split('"').next()
 }
 
 /// The key a token refers to, if it is a reference.
