@@ -7,7 +7,9 @@ use axum::http::request::Parts;
 
 use crate::layout::Layout;
 use crate::session::Signer;
-use crate::{LiveConfig, Session};
+use crate::presence::Presence;
+use crate::pubsub::SharedPubSub;
+use crate::{LiveConfig, LiveView, Mailbox, Session, Socket};
 
 /// The shared, read-only half of a [`crate::Live`]; each process holds an `Arc` of it.
 #[derive(Clone)]
@@ -16,6 +18,16 @@ pub(crate) struct Endpoint {
     pub(crate) signer: Signer,
     pub(crate) layout: Arc<Layout>,
     pub(crate) session: Arc<dyn Fn(&Parts) -> Session + Send + Sync>,
+    pub(crate) pubsub: SharedPubSub,
+    pub(crate) presence: Presence,
+}
+
+impl Endpoint {
+    /// A socket for a view of this endpoint.
+    pub(crate) fn socket<V: LiveView>(&self, mailbox: Mailbox<V::Info>) -> Socket<V> {
+        let connected = mailbox.sender().is_some();
+        Socket::new(connected, mailbox, self.pubsub.clone(), self.presence.clone())
+    }
 }
 
 impl std::fmt::Debug for Endpoint {

@@ -53,8 +53,10 @@ mod layout;
 mod lifecycle;
 mod mailbox;
 mod params;
+pub mod presence;
 mod process;
 mod protocol;
+pub mod pubsub;
 mod rate_limit;
 pub mod render;
 pub mod stream;
@@ -75,7 +77,7 @@ pub use mailbox::{Closed, Mailbox};
 pub use params::Params;
 pub use router::Live;
 pub use session::{Session, TokenError};
-pub use socket::Socket;
+pub use socket::{Lagged, Socket};
 pub use view::LiveView;
 
 /// The `maud` the framework renders with. Its `html!` macro expands to paths under

@@ -68,6 +68,12 @@ impl<V: LiveView> Mounted<V> {
         guarded("handle_info", view.handle_info(msg, socket)).await
     }
 
+    /// Runs `handle_lagged`.
+    pub(crate) async fn handle_lagged(&mut self, lagged: crate::Lagged) -> Result<(), Crash> {
+        let Mounted { view, socket, .. } = self;
+        guarded("handle_lagged", view.handle_lagged(lagged, socket)).await
+    }
+
     /// The HTML inside the live container: the flash, then the view.
     pub(crate) fn render(&self) -> Result<String, Crash> {
         caught("render", || {

@@ -38,6 +38,10 @@ impl<T: Send + 'static> Mailbox<T> {
         Mailbox { sender }
     }
 
+    pub(crate) fn sender(&self) -> Option<&mpsc::Sender<T>> {
+        self.sender.as_ref()
+    }
+
     /// Delivers `msg`, waiting while the mailbox is full.
     pub async fn send(&self, msg: T) -> Result<(), Closed> {
         match &self.sender {

@@ -20,7 +20,7 @@ use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
 use crate::socket::Navigation;
-use crate::{LiveEvent, LiveView, Mailbox, Params, Socket};
+use crate::{LiveEvent, LiveView, Mailbox, Params};
 
 /// Most messages handled before rendering, so a flood cannot starve the socket.
 const COALESCE_LIMIT: usize = 64;
@@ -71,7 +71,7 @@ pub(crate) async fn run<V: LiveView>(
     };
     let uri = parse_url(&join.url).unwrap_or_else(|| Uri::from_static("/"));
     let (sender, mailbox) = mpsc::channel(endpoint.config.mailbox_capacity);
-    let socket = Socket::<V>::new(true, Mailbox::new(Some(sender)));
+    let socket = endpoint.socket::<V>(Mailbox::new(Some(sender)));
     let mounted = match Mounted::mount(&session, path_params, &uri, socket).await {
         Ok(mounted) => mounted,
         Err(crash) => return crashed(&mut ws, join.reference, &crash).await,
@@ -241,6 +241,11 @@ impl<V: LiveView> Process<V> {
                         handled += 1;
                         if handled < COALESCE_LIMIT {
                             pending = mailbox.try_recv().ok();
+                        }
+                    }
+                    if let Some(lagged) = self.mounted.socket.lag.take() {
+                        if let Err(crash) = self.mounted.handle_lagged(lagged).await {
+                            return crashed(&mut self.ws, 0, &crash).await;
                         }
                     }
                     if self.after_callback(0, false).await.is_err() {

@@ -15,10 +15,12 @@ use axum::Router;
 use crate::endpoint::Endpoint;
 use crate::layout::{default_layout, live_container, script_tag, Page};
 use crate::lifecycle::{Crash, Mounted};
+use crate::presence::Presence;
 use crate::process;
+use crate::pubsub::{LocalPubSub, SharedPubSub};
 use crate::session::Signer;
 use crate::socket::Navigation;
-use crate::{client, LiveConfig, LiveView, Mailbox, Params, Session, Socket};
+use crate::{client, LiveConfig, LiveView, Mailbox, Params, Session};
 
 /// Serves live views: build one at startup, then mount views at routes with
 /// [`view`](Self::view) and merge [`client_routes`](Self::client_routes) once.
@@ -79,12 +81,15 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
             rand::random::<[u8; 32]>().to_vec()
         });
         let signer = Signer::new(key, config.token_max_age);
+        let pubsub: SharedPubSub = Arc::new(LocalPubSub::new());
         Live {
             endpoint: Arc::new(Endpoint {
                 config,
                 signer,
                 layout: Arc::new(default_layout),
                 session: Arc::new(|_| Session::default()),
+                presence: Presence::new(pubsub.clone()),
+                pubsub,
             }),
             state: PhantomData,
         }
@@ -111,6 +116,32 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
             endpoint: Arc::new(endpoint),
             state: PhantomData,
         }
+    }
+
+    /// Uses `pubsub` (e.g. a Redis backend shared by several nodes) instead of the
+    /// in-process default; presence is broadcast through it too.
+    pub fn with_pubsub(self, pubsub: SharedPubSub) -> Self {
+        self.change(|endpoint| {
+            endpoint.presence = Presence::new(pubsub.clone());
+            endpoint.pubsub = pubsub;
+        })
+    }
+
+    /// The pubsub views subscribe through: broadcast on it from handlers and tasks.
+    ///
+    /// ```
+    /// use liveview_core::{Live, LiveConfig};
+    ///
+    /// let live: Live = Live::new(LiveConfig::default());
+    /// live.pubsub().broadcast("users", "changed".to_string());
+    /// ```
+    pub fn pubsub(&self) -> SharedPubSub {
+        self.endpoint.pubsub.clone()
+    }
+
+    /// The presence registry views track themselves in.
+    pub fn presence(&self) -> Presence {
+        self.endpoint.presence.clone()
     }
 
     /// The route handler for view `V`: the page on `GET`, the socket on upgrade.
@@ -146,7 +177,7 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
 /// The dead render: mount disconnected, render, wrap in the layout with a signed token.
 async fn page<V: LiveView>(endpoint: &Endpoint, parts: &Parts, path_params: Params) -> Response {
     let session = (endpoint.session)(parts);
-    let socket = Socket::<V>::new(false, Mailbox::new(None));
+    let socket = endpoint.socket::<V>(Mailbox::new(None));
     let rendered = async {
         let mut mounted = Mounted::mount(&session, path_params, &parts.uri, socket).await?;
         let navigation = mounted.socket.navigation.take();

@@ -5,7 +5,7 @@ use std::future::Future;
 use axum::http::Uri;
 use maud::Markup;
 
-use crate::{LiveEvent, Params, Result, Session, Socket};
+use crate::{LiveEvent, Lagged, Params, Result, Session, Socket};
 
 /// A live view: state in the struct, behaviour in the callbacks, HTML from `render`.
 ///
@@ -97,6 +97,18 @@ pub trait LiveView: Sized + Send + 'static {
         socket: &mut Socket<Self>,
     ) -> impl Future<Output = Result<()>> + Send {
         let _ = (msg, socket);
+        async { Ok(()) }
+    }
+
+    /// Called when pubsub messages were dropped because the view's mailbox was full (it
+    /// fell behind a burst): reload what the view shows from its source. The default does
+    /// nothing; the loss is logged and counted either way.
+    fn handle_lagged(
+        &mut self,
+        lagged: Lagged,
+        socket: &mut Socket<Self>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (lagged, socket);
         async { Ok(()) }
     }
 

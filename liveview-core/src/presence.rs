@@ -1,0 +1,178 @@
+//! Presence: who is on a topic right now, kept up to date in every view that cares.
+//!
+//! A view [`track`](crate::Socket::track)s itself under a key (a user name, an id) with some
+//! metadata; the entry lives as long as the view's process, however that ends. Every join
+//! and leave is broadcast on the topic as a [`PresenceDiff`], so views subscribed to it can
+//! update their "who's online" list without asking again. Entries carry the node they were
+//! tracked on and a unique ref, so a backend that spans nodes can merge and expire them per
+//! node; there is no global lock, only one shard of a map per topic.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::pubsub::SharedPubSub;
+
+/// Joins and leaves on a topic since the last diff, by key: each key's metas.
+///
+/// Subscribe to it like any message: `socket.subscribe::<PresenceDiff>(topic, Info::Presence)`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PresenceDiff {
+    /// Keys with metas that arrived.
+    pub joins: BTreeMap<String, Vec<Value>>,
+    /// Keys with metas that left.
+    pub leaves: BTreeMap<String, Vec<Value>>,
+}
+
+/// One tracked presence: where and by whom it was tracked, and its metadata.
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    node: Arc<str>,
+    reference: u64,
+    meta: Value,
+}
+
+/// A presence registry for one node. Cheap to clone.
+#[derive(Clone)]
+pub struct Presence {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    node: Arc<str>,
+    pubsub: SharedPubSub,
+    /// topic -> key -> entries (a key can be present from several tabs or nodes).
+    topics: DashMap<String, BTreeMap<String, Vec<Entry>>>,
+    next_ref: AtomicU64,
+}
+
+impl std::fmt::Debug for Presence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Presence")
+            .field("node", &self.inner.node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Presence {
+    /// A registry for this node, broadcasting diffs through `pubsub`.
+    pub fn new(pubsub: SharedPubSub) -> Self {
+        let node = format!("{:016x}", rand::random::<u64>());
+        Presence {
+            inner: Arc::new(Inner {
+                node: node.into(),
+                pubsub,
+                topics: DashMap::new(),
+                next_ref: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// This node's id.
+    pub fn node(&self) -> &str {
+        &self.inner.node
+    }
+
+    /// Tracks `key` on `topic` with `meta` until the returned guard is dropped.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use liveview_core::presence::Presence;
+    /// use liveview_core::pubsub::LocalPubSub;
+    ///
+    /// let presence = Presence::new(Arc::new(LocalPubSub::new()));
+    /// let ada = presence.track("chat:lobby", "ada", serde_json::json!({"typing": false}));
+    /// assert_eq!(presence.list("chat:lobby").keys().collect::<Vec<_>>(), ["ada"]);
+    /// drop(ada);
+    /// assert!(presence.list("chat:lobby").is_empty());
+    /// ```
+    pub fn track(&self, topic: &str, key: &str, meta: impl Serialize) -> Tracked {
+        let meta = serde_json::to_value(meta).unwrap_or(Value::Null);
+        let entry = Entry {
+            node: self.inner.node.clone(),
+            reference: self.inner.next_ref.fetch_add(1, Ordering::Relaxed),
+            meta: meta.clone(),
+        };
+        let reference = entry.reference;
+        self.inner
+            .topics
+            .entry(topic.to_owned())
+            .or_default()
+            .entry(key.to_owned())
+            .or_default()
+            .push(entry);
+        let mut diff = PresenceDiff::default();
+        diff.joins.insert(key.to_owned(), vec![meta]);
+        self.inner.pubsub.broadcast(topic, diff);
+        Tracked {
+            presence: self.clone(),
+            topic: topic.to_owned(),
+            key: key.to_owned(),
+            reference,
+        }
+    }
+
+    /// Everyone present on `topic`: each key with its metas, oldest first.
+    pub fn list(&self, topic: &str) -> BTreeMap<String, Vec<Value>> {
+        self.inner.topics.get(topic).map_or_else(BTreeMap::new, |keys| {
+            keys.iter()
+                .map(|(key, entries)| (key.clone(), entries.iter().map(|e| e.meta.clone()).collect()))
+                .collect()
+        })
+    }
+
+    fn untrack(&self, topic: &str, key: &str, reference: u64) {
+        let mut left = None;
+        let mut topic_empty = false;
+        if let Some(mut keys) = self.inner.topics.get_mut(topic) {
+            if let Some(entries) = keys.get_mut(key) {
+                if let Some(i) = entries.iter().position(|e| e.reference == reference) {
+                    left = Some(entries.remove(i).meta);
+                }
+                if entries.is_empty() {
+                    keys.remove(key);
+                }
+            }
+            topic_empty = keys.is_empty();
+        }
+        if topic_empty {
+            self.inner.topics.remove_if(topic, |_, keys| keys.is_empty());
+        }
+        if let Some(meta) = left {
+            let mut diff = PresenceDiff::default();
+            diff.leaves.insert(key.to_owned(), vec![meta]);
+            self.inner.pubsub.broadcast(topic, diff);
+        }
+    }
+}
+
+/// A tracked presence; dropping it (or the view's process ending) untracks it.
+#[derive(Debug)]
+pub struct Tracked {
+    presence: Presence,
+    topic: String,
+    key: String,
+    reference: u64,
+}
+
+impl Tracked {
+    /// The topic it is tracked on.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The key it is tracked under.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.presence.untrack(&self.topic, &self.key, self.reference);
+    }
+}
