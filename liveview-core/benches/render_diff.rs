@@ -65,8 +65,8 @@ fn search(query: &str) -> Markup {
 /// One update as a view process makes it: render the new state, tokenize and split what
 /// changed, diff against the previous render, encode.
 fn update(previous: &Rendered, next: Markup) -> (Rendered, String) {
-    let rendered = previous.next(next.into_string());
-    let patch = diff(previous, &rendered);
+    let (rendered, delta) = previous.following(next.into_string());
+    let patch = diff(previous, &rendered, &delta);
     let json = patch.to_json();
     (rendered, json)
 }

@@ -360,11 +360,13 @@ impl<V: LiveView> Process<V> {
             }
             self.title = title;
         }
-        let rendered = self.rendered.next(render_root(&self.view, &self.socket));
+        let (rendered, delta) = self
+            .rendered
+            .following(render_root(&self.view, &self.socket));
         let changes = if join {
             full(&rendered)
         } else {
-            diff(&self.rendered, &rendered)
+            diff(&self.rendered, &rendered, &delta)
         };
         self.rendered = rendered;
         if reference == 0 && changes.is_empty() && meta.is_empty() {

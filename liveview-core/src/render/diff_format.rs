@@ -159,7 +159,7 @@ pub(crate) fn write_ops(out: &mut String, ops: &[Op]) {
 }
 
 /// Writes `s` as a JSON string. Non-ASCII text stays UTF-8, as JSON allows.
-pub fn write_json_str(out: &mut String, s: &str) {
+pub(crate) fn write_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();

@@ -53,7 +53,7 @@ pub fn tokenize(html: &str, wire: bool, out: &mut Vec<Token>) {
 /// step starts.
 ///
 /// Between steps the tokenizer has no state but its position, which is what lets
-/// [`Rendered::next`](super::Rendered::next) re-tokenize only the changed part of a render.
+/// [`Rendered::following`](super::Rendered::following) re-tokenize only the changed part of a render.
 pub(crate) fn step(b: &[u8], mut i: usize, wire: bool, out: &mut Vec<Token>) -> usize {
     let n = b.len();
     let mut push = |kind, start: usize, end: usize| {
