@@ -2,7 +2,7 @@
 //!
 //! A view renders to one HTML string. [`Rendered`] cuts it into fragments at elements that
 //! carry an `id`; [`Rendered::following`] makes each later render from the one before,
-//! re-tokenizing only what changed, and returns a [`Delta`] saying what did. [`diff`]
+//! re-tokenizing only what changed, and returns a [`Delta`] saying what did. [`diff`](diff())
 //! compares two renders fragment by fragment (only those the [`Delta`] names) and produces
 //! a [`Diff`], which [`FragmentStore`] (and the browser client) apply. The format is
 //! specified in `docs/protocol.md` §4.
