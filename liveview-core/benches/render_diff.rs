@@ -1,6 +1,9 @@
 //! Server CPU per update: render (maud) + split into fragments + diff + encode, for the
 //! shapes docs/benchmarks.md reports. Run: `cargo bench -p liveview-core --bench render_diff`.
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use liveview_core::render::{diff, Rendered};
 use maud::{html, Markup};
@@ -65,8 +68,8 @@ fn search(query: &str) -> Markup {
 /// One update as a view process makes it: render the new state, tokenize and split what
 /// changed, diff against the previous render, encode.
 fn update(previous: &Rendered, next: Markup) -> (Rendered, String) {
-    let rendered = previous.next(next.into_string());
-    let patch = diff(previous, &rendered);
+    let (rendered, delta) = previous.following(next.into_string());
+    let patch = diff(previous, &rendered, &delta);
     let json = patch.to_json();
     (rendered, json)
 }

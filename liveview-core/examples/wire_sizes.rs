@@ -1,7 +1,7 @@
 //! Prints, as JSON, how many bytes the shapes in docs/benchmarks.md cost on the wire:
 //! `cargo run --release -p liveview-core --example wire_sizes`.
 
-use liveview_core::render::{diff, Rendered};
+use liveview_core::render::{diff, Delta, Rendered};
 use maud::{html, Markup};
 
 fn counter(count: i64) -> Markup {
@@ -40,6 +40,7 @@ fn patch_bytes(a: Markup, b: Markup) -> usize {
     diff(
         &Rendered::new(a.into_string()),
         &Rendered::new(b.into_string()),
+        &Delta::unknown(),
     )
     .to_json()
     .len()
@@ -51,7 +52,8 @@ fn main() {
         "[2,{}]",
         diff(
             &Rendered::new(counter(0).into_string()),
-            &Rendered::new(counter(1).into_string())
+            &Rendered::new(counter(1).into_string()),
+            &Delta::unknown(),
         )
         .to_json()
     );

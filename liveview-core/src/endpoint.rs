@@ -6,9 +6,9 @@ use std::sync::Arc;
 use axum::http::request::Parts;
 
 use crate::layout::Layout;
-use crate::session::Signer;
 use crate::presence::Presence;
 use crate::pubsub::SharedPubSub;
+use crate::session::Signer;
 use crate::{LiveConfig, LiveView, Mailbox, Session, Socket};
 
 /// The shared, read-only half of a [`crate::Live`]; each process holds an `Arc` of it.
@@ -26,7 +26,12 @@ impl Endpoint {
     /// A socket for a view of this endpoint.
     pub(crate) fn socket<V: LiveView>(&self, mailbox: Mailbox<V::Info>) -> Socket<V> {
         let connected = mailbox.sender().is_some();
-        Socket::new(connected, mailbox, self.pubsub.clone(), self.presence.clone())
+        Socket::new(
+            connected,
+            mailbox,
+            self.pubsub.clone(),
+            self.presence.clone(),
+        )
     }
 }
 

@@ -59,10 +59,10 @@ mod protocol;
 pub mod pubsub;
 mod rate_limit;
 pub mod render;
-pub mod stream;
 mod router;
 mod session;
 mod socket;
+pub mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod view;

@@ -118,11 +118,19 @@ impl Presence {
 
     /// Everyone present on `topic`: each key with its metas, oldest first.
     pub fn list(&self, topic: &str) -> BTreeMap<String, Vec<Value>> {
-        self.inner.topics.get(topic).map_or_else(BTreeMap::new, |keys| {
-            keys.iter()
-                .map(|(key, entries)| (key.clone(), entries.iter().map(|e| e.meta.clone()).collect()))
-                .collect()
-        })
+        self.inner
+            .topics
+            .get(topic)
+            .map_or_else(BTreeMap::new, |keys| {
+                keys.iter()
+                    .map(|(key, entries)| {
+                        (
+                            key.clone(),
+                            entries.iter().map(|e| e.meta.clone()).collect(),
+                        )
+                    })
+                    .collect()
+            })
     }
 
     fn untrack(&self, topic: &str, key: &str, reference: u64) {
@@ -140,7 +148,9 @@ impl Presence {
             topic_empty = keys.is_empty();
         }
         if topic_empty {
-            self.inner.topics.remove_if(topic, |_, keys| keys.is_empty());
+            self.inner
+                .topics
+                .remove_if(topic, |_, keys| keys.is_empty());
         }
         if let Some(meta) = left {
             let mut diff = PresenceDiff::default();
@@ -173,6 +183,7 @@ impl Tracked {
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        self.presence.untrack(&self.topic, &self.key, self.reference);
+        self.presence
+            .untrack(&self.topic, &self.key, self.reference);
     }
 }

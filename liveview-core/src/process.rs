@@ -376,11 +376,11 @@ impl<V: LiveView> Process<V> {
             meta.title.clone_from(&title);
             self.title = title;
         }
-        let rendered = self.rendered.next(self.mounted.render()?);
+        let (rendered, delta) = self.rendered.following(self.mounted.render()?);
         let changes = if join {
             full(&rendered)
         } else {
-            diff(&self.rendered, &rendered)
+            diff(&self.rendered, &rendered, &delta)
         };
         self.rendered = rendered;
         Ok(Outgoing { changes, meta })

@@ -239,7 +239,10 @@ mod tests {
     }
 
     fn word(group: &str, name: &str) -> String {
-        protocol_words(group)[name].as_str().expect("a word").to_owned()
+        protocol_words(group)[name]
+            .as_str()
+            .expect("a word")
+            .to_owned()
     }
 
     #[test]
@@ -274,7 +277,11 @@ mod tests {
         let theirs = words.values().filter_map(Value::as_str).collect();
         assert_eq!(ours, theirs);
         for (name, key) in &words {
-            assert_eq!(Some(name.as_str()), key.as_str(), "key {name} is its own word");
+            assert_eq!(
+                Some(name.as_str()),
+                key.as_str(),
+                "key {name} is its own word"
+            );
         }
     }
 
@@ -287,7 +294,10 @@ mod tests {
         flash.put("info", "saved");
         let flash = flash.render().into_string();
         assert!(flash.contains(&format!(" {}=\"", word("attribute", "click"))));
-        assert!(flash.contains(&format!(" {}kind=\"info\"", word("attribute", "value_prefix"))));
+        assert!(flash.contains(&format!(
+            " {}kind=\"info\"",
+            word("attribute", "value_prefix")
+        )));
         let stream_words = [
             ("update", attribute::UPDATE),
             ("stream_at", attribute::STREAM_AT),

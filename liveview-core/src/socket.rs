@@ -150,7 +150,8 @@ impl<V: LiveView> Socket<V> {
 
     /// Stops tracking `key` on `topic`.
     pub fn untrack(&mut self, topic: &str, key: &str) {
-        self.tracked.retain(|t| t.topic() != topic || t.key() != key);
+        self.tracked
+            .retain(|t| t.topic() != topic || t.key() != key);
     }
 
     /// The presence registry, to [`list`](Presence::list) who is on a topic.

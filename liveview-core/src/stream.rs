@@ -148,7 +148,9 @@ impl<T> Stream<T> {
     /// Inserts an item at a position, or updates it in place when its key is already there.
     pub fn insert_at(&mut self, at: At, key: impl Display, item: T) -> &mut Self {
         let dom_id = self.dom_id(key);
-        self.pending.get_mut().push(Entry::Insert { dom_id, at, item });
+        self.pending
+            .get_mut()
+            .push(Entry::Insert { dom_id, at, item });
         self
     }
 

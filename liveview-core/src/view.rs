@@ -5,7 +5,7 @@ use std::future::Future;
 use axum::http::Uri;
 use maud::Markup;
 
-use crate::{LiveEvent, Lagged, Params, Result, Session, Socket};
+use crate::{Lagged, LiveEvent, Params, Result, Session, Socket};
 
 /// A live view: state in the struct, behaviour in the callbacks, HTML from `render`.
 ///

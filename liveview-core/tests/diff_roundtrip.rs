@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use liveview_core::render::{diff, diff_within, full, Diff, FragmentStore, Rendered};
+use liveview_core::render::{diff, diff_within, full, Delta, Diff, FragmentStore, Rendered};
 use proptest::prelude::*;
 
 fn text() -> impl Strategy<Value = String> {
@@ -125,8 +125,8 @@ proptest! {
     fn applying_the_diff_to_the_old_render_gives_the_new_one((a, b) in pair()) {
         // As a view process does: the new render made from the old one.
         let old = Rendered::new(a);
-        let new = old.next(b);
-        prop_assert_eq!(join_then_patch(&old, &diff(&old, &new)), new.html());
+        let (new, delta) = old.following(b);
+        prop_assert_eq!(join_then_patch(&old, &diff(&old, &new, &delta)), new.html());
     }
 
     /// With no time budget every changed fragment takes Myers' cut-short path, which
@@ -134,8 +134,8 @@ proptest! {
     #[test]
     fn a_diff_cut_short_by_its_deadline_is_still_right((a, b) in pair()) {
         let old = Rendered::new(a);
-        let new = old.next(b);
-        let patch = diff_within(&old, &new, Duration::ZERO);
+        let (new, delta) = old.following(b);
+        let patch = diff_within(&old, &new, &delta, Duration::ZERO);
         prop_assert_eq!(join_then_patch(&old, &patch), new.html());
     }
 
@@ -155,8 +155,8 @@ proptest! {
         client.apply(&full(&first)).unwrap();
         let mut last = first;
         for html in [b, c.clone(), c] {
-            let next = last.next(html);
-            client.apply(&diff(&last, &next)).unwrap();
+            let (next, delta) = last.following(html);
+            client.apply(&diff(&last, &next, &delta)).unwrap();
             last = next;
         }
         prop_assert_eq!(client.html().unwrap(), last.html());
@@ -165,14 +165,14 @@ proptest! {
     #[test]
     fn a_following_render_is_the_same_as_one_made_from_scratch((a, b) in pair()) {
         let from_scratch = Rendered::new(b.clone());
-        let following = Rendered::new(a).next(b);
+        let (following, _) = Rendered::new(a).following(b);
         prop_assert_eq!(following, from_scratch);
     }
 
     #[test]
     fn a_diff_between_unrelated_renders_is_right((a, b) in pair()) {
         let (old, new) = (Rendered::new(a), Rendered::new(b));
-        prop_assert_eq!(join_then_patch(&old, &diff(&old, &new)), new.html());
+        prop_assert_eq!(join_then_patch(&old, &diff(&old, &new, &Delta::unknown())), new.html());
     }
 
     #[test]
@@ -186,6 +186,6 @@ proptest! {
     #[test]
     fn a_diff_against_itself_is_empty(a in document()) {
         let r = Rendered::new(a);
-        prop_assert!(diff(&r, &r.clone()).is_empty());
+        prop_assert!(diff(&r, &r.clone(), &Delta::unknown()).is_empty());
     }
 }

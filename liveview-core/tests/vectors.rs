@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use liveview_core::render::{diff, full, tokenize, Diff, FragmentStore, Rendered};
+use liveview_core::render::{diff, full, tokenize, Delta, Diff, FragmentStore, Rendered};
 use serde_json::{json, Value};
 
 const PATCH_CASES: &[(&str, &str, &str)] = &[
@@ -80,7 +80,7 @@ fn patch_vectors() -> Value {
             "old": old.html(),
             "new": new.html(),
             "join": to_value(&full(&old)),
-            "patch": to_value(&diff(&old, &new)),
+            "patch": to_value(&diff(&old, &new, &Delta::unknown())),
         })
     });
     Value::Array(cases.collect())

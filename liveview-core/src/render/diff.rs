@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 use similar::algorithms::{myers, DiffHook};
 
+use super::delta::{Case, Delta};
 use super::diff_format::{json_str_len, Change, Diff, Insert, Op};
-use super::fragment::{Delta, Rendered};
+use super::rendered::Rendered;
 use super::token::{opens_raw_text, TokenKind};
 
 /// Myers is quadratic in the number of differences; past this budget per fragment
@@ -16,26 +17,30 @@ use super::token::{opens_raw_text, TokenKind};
 const DIFF_DEADLINE: Duration = Duration::from_millis(5);
 
 /// The diff that turns a client holding `old` into one holding `new`.
-pub fn diff(old: &Rendered, new: &Rendered) -> Diff {
-    diff_within(old, new, DIFF_DEADLINE)
+///
+/// `delta` is what [`Rendered::following`] returned with `new` when it made `new` from
+/// `old`; only the fragments it names are compared. For two renders not made one from the
+/// other, pass [`Delta::unknown()`]: every fragment is then compared, matched by key.
+pub fn diff(old: &Rendered, new: &Rendered, delta: &Delta) -> Diff {
+    diff_within(old, new, delta, DIFF_DEADLINE)
 }
 
 /// [`diff`] with a time budget per changed fragment for Myers' search; past it the edit
 /// script is coarser (bigger patches), never wrong. `diff` uses 5 ms.
-pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Diff {
+pub fn diff_within(old: &Rendered, new: &Rendered, delta: &Delta, budget: Duration) -> Diff {
     let mut out = Diff::default();
-    match new.delta_from(old) {
-        Some(Delta::Identical) => {}
-        Some(Delta::Within(fragments)) => {
+    match &delta.0 {
+        Case::Identical => {}
+        Case::SameFragments(fragments) => {
             for &i in fragments {
                 compare(&mut out, old, i, new, i, budget);
             }
         }
-        Some(Delta::Spliced {
+        Case::Spliced {
             around,
             old: old_range,
             new: new_range,
-        }) => {
+        } => {
             compare(&mut out, old, *around, new, *around, budget);
             by_key(
                 &mut out,
@@ -46,7 +51,7 @@ pub fn diff_within(old: &Rendered, new: &Rendered, budget: Duration) -> Diff {
                 budget,
             );
         }
-        None => by_key(
+        Case::Unknown => by_key(
             &mut out,
             old,
             0..old.fragments.len(),
@@ -479,9 +484,9 @@ mod tests {
             Rendered::new(format!(r#"<ul id="r">{rows}</ul>"#))
         };
         let before = list("rust");
-        let after = before.next(list("tokio").html().to_owned());
+        let (after, delta) = before.following(list("tokio").html().to_owned());
         assert_eq!(
-            diff(&before, &after).to_json(),
+            diff(&before, &after, &delta).to_json(),
             r#"{"r":[[2,1,"tokio "],[7,1,"tokio "],[12,1,"tokio "],[17,1,"tokio "]]}"#
         );
     }

@@ -18,8 +18,11 @@ pub enum Change {
 /// One splice: `tokens.splice(index, delete, ...tokens of insert)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
+    /// Where the splice starts, in the list as left by the previous ops.
     pub index: usize,
+    /// How many tokens it removes.
     pub delete: usize,
+    /// What it puts in their place.
     pub insert: Vec<Insert>,
 }
 
@@ -37,6 +40,7 @@ pub enum Insert {
 /// The changes between two renders of a view, keyed by fragment; empty when nothing changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diff {
+    /// Each changed fragment's key and its change, in the order they are written.
     pub entries: Vec<(String, Change)>,
 }
 
@@ -159,7 +163,7 @@ pub(crate) fn write_ops(out: &mut String, ops: &[Op]) {
 }
 
 /// Writes `s` as a JSON string. Non-ASCII text stays UTF-8, as JSON allows.
-pub fn write_json_str(out: &mut String, s: &str) {
+pub(crate) fn write_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();

@@ -73,7 +73,11 @@ impl FragmentStore {
             let Some(start) = self.fragments.get(key).and_then(|t| t.first()) else {
                 continue;
             };
-            if !start.contains(&format!("{}=\"{}\"", attribute::UPDATE, attribute::UPDATE_STREAM)) {
+            if !start.contains(&format!(
+                "{}=\"{}\"",
+                attribute::UPDATE,
+                attribute::UPDATE_STREAM
+            )) {
                 continue;
             }
             let start = start.clone();
@@ -128,7 +132,11 @@ impl FragmentStore {
             else {
                 continue;
             };
-            if diff.entries.iter().any(|(k, c)| *k == container && changed(c)) {
+            if diff
+                .entries
+                .iter()
+                .any(|(k, c)| *k == container && changed(c))
+            {
                 continue;
             }
             let mut html = String::new();

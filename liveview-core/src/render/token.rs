@@ -23,8 +23,11 @@ pub enum TokenKind {
 /// A token: its kind and its byte range in the tokenized string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
+    /// What the token is.
     pub kind: TokenKind,
+    /// Its first byte in the tokenized string.
     pub start: u32,
+    /// One past its last byte.
     pub end: u32,
 }
 
@@ -53,7 +56,7 @@ pub fn tokenize(html: &str, wire: bool, out: &mut Vec<Token>) {
 /// step starts.
 ///
 /// Between steps the tokenizer has no state but its position, which is what lets
-/// [`Rendered::next`](super::Rendered::next) re-tokenize only the changed part of a render.
+/// [`Rendered::following`](super::Rendered::following) re-tokenize only the changed part of a render.
 pub(crate) fn step(b: &[u8], mut i: usize, wire: bool, out: &mut Vec<Token>) -> usize {
     let n = b.len();
     let mut push = |kind, start: usize, end: usize| {
