@@ -75,18 +75,13 @@ fn change(name: &str, email: &str, password: &str, target: &str) -> serde_json::
 
 // ---- decoding ----
 
-#[derive(Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, PartialEq, Default, Deserialize, Serialize)]
 enum Role {
     #[serde(rename = "member")]
+    #[default]
     Member,
     #[serde(rename = "admin")]
     Admin,
-}
-
-impl Default for Role {
-    fn default() -> Self {
-        Role::Member
-    }
 }
 
 #[derive(Debug, PartialEq, Default, Deserialize)]

@@ -91,7 +91,8 @@ impl Errors {
     }
 
     /// Adds a message to a field, always: for what only the app can tell, such as a
-    /// database answering that an email is taken (Ecto's `add_error`).
+    /// database answering that an email is taken (Ecto's `add_error`). A message the field
+    /// already has is not repeated.
     ///
     /// ```
     /// let mut errors = liveview_core::Errors::new();

@@ -166,7 +166,7 @@ impl<T> Form<T> {
     /// let _ = form.submit(serde_json::json!({"user": {"email": ""}}));
     /// assert_eq!(
     ///     form.errors_for("email").into_string(),
-    ///     r#"<p class="error" data-for="user[email]">can&#39;t be blank</p>"#
+    ///     r#"<p class="error" data-for="user[email]">can't be blank</p>"#
     /// );
     /// ```
     pub fn errors_for(&self, field: &str) -> Markup {

@@ -231,7 +231,7 @@ impl<T: DeserializeOwned + Validate> Form<T> {
     /// used so all errors show. `Ok` with the params when they are valid.
     ///
     /// ```
-    /// # #[derive(serde::Deserialize, Default)] #[serde(default)] struct User { name: String }
+    /// # #[derive(serde::Deserialize, Default, Debug)] #[serde(default)] struct User { name: String }
     /// # impl liveview_core::Validate for User {
     /// #     fn validate(&self) -> liveview_core::Errors {
     /// #         let mut e = liveview_core::Errors::new(); e.require("name", &self.name); e
