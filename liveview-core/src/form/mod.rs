@@ -299,7 +299,8 @@ impl<T> Form<T> {
 
     /// The params decoded from the last event. A field whose text did not fit its type
     /// holds its serde default (or zero) and has an `is invalid` error; see [`Form::value`]
-    /// for what the user typed.
+    /// for what the user typed. When no `T` can be built at all (an unknown choice for an
+    /// enum field without a default), the params stay those of the last event that decoded.
     pub fn params(&self) -> &T {
         &self.params
     }
