@@ -180,6 +180,15 @@ impl LiveViewTest {
         self.count(selector, text) > 0
     }
 
+    /// The text of every element matching `selector`, in document order.
+    pub fn texts(&self, selector: &str) -> Result<Vec<String>, TestError> {
+        Ok(self
+            .matching(selector, "")?
+            .into_iter()
+            .map(|(html, _)| element_text(&Html::parse_fragment(&html).root_element()))
+            .collect())
+    }
+
     fn count(&self, css: &str, text: &str) -> usize {
         self.matching(css, text).map_or(0, |found| found.len())
     }
