@@ -1,5 +1,6 @@
 //! The shared protocol vectors in `tests/vectors/`: the Rust applier passes them here, the
-//! JS client passes the same files in `js-client/test/vectors.test.js`.
+//! JS client passes the same files in `js-client/test/vectors.test.js` (and
+//! `js-client/test/streams.test.js` for `streams.json`).
 //!
 //! The files are generated from the cases below; run with `UPDATE_VECTORS=1` after changing
 //! a case or the format, and commit the result. Without it, the test fails when the
@@ -31,6 +32,71 @@ const PATCH_CASES: &[(&str, &str, &str)] = &[
     ("whitespace and newlines", "<pre>a\n  b\tc</pre>", "<pre>a\n  b\n\tc  </pre>"),
     ("table row changed", "<table><tbody id=\"rows\"><tr id=\"r1\"><td>1</td><td>a</td></tr><tr id=\"r2\"><td>2</td><td>b</td></tr></tbody></table>", "<table><tbody id=\"rows\"><tr id=\"r1\"><td>1</td><td>a</td></tr><tr id=\"r2\"><td>2</td><td>B!</td></tr></tbody></table>"),
     ("focused input value in a changing list", "<form phx-change=\"s\"><input id=\"query\" name=\"query\" value=\"ab\"></form><ul id=\"results\"><li>ab</li></ul>", "<form phx-change=\"s\"><input id=\"query\" name=\"query\" value=\"abc\"></form><ul id=\"results\"><li>abc</li><li>abcd</li></ul>"),
+];
+
+/// Stream cases (protocol §4.5): the renders a view sends one after another, and what the
+/// page shows after the last one. The renders are what `Stream::render` writes.
+const STREAM_CASES: &[(&str, &[&str], &str)] = &[
+    (
+        "items sent once stay after the server forgets them",
+        &[
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">a</p></div>",
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-2\">b</p></div>",
+            "<div id=\"s\" phx-update=\"stream\"></div><p id=\"x\">other</p>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">a</p><p id=\"s-2\">b</p></div><p id=\"x\">other</p>",
+    ),
+    (
+        "insert first and at an index",
+        &[
+            "<ul id=\"s\" phx-update=\"stream\"><li id=\"s-1\">1</li><li id=\"s-3\">3</li></ul>",
+            "<ul id=\"s\" phx-update=\"stream\"><li id=\"s-0\" data-phx-stream-at=\"0\">0</li></ul>",
+            "<ul id=\"s\" phx-update=\"stream\"><li id=\"s-2\" data-phx-stream-at=\"2\">2</li></ul>",
+        ],
+        "<ul id=\"s\" phx-update=\"stream\"><li id=\"s-0\" data-phx-stream-at=\"0\">0</li><li id=\"s-1\">1</li><li id=\"s-2\" data-phx-stream-at=\"2\">2</li><li id=\"s-3\">3</li></ul>",
+    ),
+    (
+        "an existing id is updated in place",
+        &[
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">a</p><p id=\"s-2\">b</p></div>",
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">A!</p></div>",
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">A!!</p></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">A!!</p><p id=\"s-2\">b</p></div>",
+    ),
+    (
+        "delete removes the element",
+        &[
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">a</p><p id=\"s-2\">b</p></div>",
+            "<div id=\"s\" phx-update=\"stream\"><template id=\"s-1\" data-phx-stream-delete></template></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\"><p id=\"s-2\">b</p></div>",
+    ),
+    (
+        "reset replaces everything",
+        &[
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">a</p><p id=\"s-2\">b</p></div>",
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-reset><p id=\"s-3\">c</p></div>",
+            "<div id=\"s\" phx-update=\"stream\"></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\"><p id=\"s-3\">c</p></div>",
+    ),
+    (
+        "a negative limit keeps the last items",
+        &[
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"-2\"><p id=\"s-1\">1</p><p id=\"s-2\">2</p></div>",
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"-2\"><p id=\"s-3\">3</p></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"-2\"><p id=\"s-2\">2</p><p id=\"s-3\">3</p></div>",
+    ),
+    (
+        "a positive limit keeps the first items",
+        &[
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"2\"><p id=\"s-1\">1</p><p id=\"s-2\">2</p></div>",
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"2\"><p id=\"s-0\" data-phx-stream-at=\"0\">0</p></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"2\"><p id=\"s-0\" data-phx-stream-at=\"0\">0</p><p id=\"s-1\">1</p></div>",
+    ),
 ];
 
 const TOKEN_CASES: &[(&str, &str, bool)] = &[
@@ -86,6 +152,22 @@ fn patch_vectors() -> Value {
     Value::Array(cases.collect())
 }
 
+/// Each stream case with the diffs the server sends: the join reply for the first render,
+/// then one diff per following render.
+fn stream_vectors() -> Value {
+    let cases = STREAM_CASES.iter().map(|(name, renders, expected)| {
+        let mut previous = Rendered::new(renders[0].to_string());
+        let mut diffs = vec![to_value(&full(&previous))];
+        for html in &renders[1..] {
+            let (next, delta) = previous.following(html.to_string());
+            diffs.push(to_value(&diff(&previous, &next, &delta)));
+            previous = next;
+        }
+        json!({ "name": name, "renders": renders, "diffs": diffs, "expected": expected })
+    });
+    Value::Array(cases.collect())
+}
+
 fn token_vectors() -> Value {
     let cases = TOKEN_CASES.iter().map(|(name, input, wire)| {
         let mut tokens = Vec::new();
@@ -118,6 +200,26 @@ fn check_file(name: &str, expected: &Value) {
 fn committed_vectors_match_the_code() {
     check_file("patches.json", &patch_vectors());
     check_file("tokens.json", &token_vectors());
+    check_file("streams.json", &stream_vectors());
+}
+
+#[test]
+fn the_rust_applier_merges_stream_containers_as_the_browser_does() {
+    let text = std::fs::read_to_string(vectors_dir().join("streams.json")).unwrap();
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(cases.len(), STREAM_CASES.len());
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let mut store = FragmentStore::new();
+        for diff in case["diffs"].as_array().unwrap() {
+            store.apply(&Diff::from_json(diff).unwrap()).unwrap();
+        }
+        assert_eq!(
+            store.html().unwrap(),
+            case["expected"].as_str().unwrap(),
+            "{name}"
+        );
+    }
 }
 
 #[test]
