@@ -1,21 +1,83 @@
-//! The demo app as a library: [`router`] builds the whole app, so tests can serve it
-//! in-process and `main` stays a thin shell.
+//! The demo app as a library: [`AppState::open`] opens the database (creating, migrating
+//! and loading it on first start) and [`router`] builds the whole app on it, so tests can
+//! serve it in-process and `main` stays a thin shell.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), demo_app::StartError> {
+//! use liveview_core::LiveConfig;
+//!
+//! let state = demo_app::AppState::open(&demo_app::db::database_url_from_env()).await?;
+//! let app = demo_app::router(LiveConfig::from_env(), state);
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
 
+pub mod cities;
 pub mod counter;
+pub mod db;
 pub mod health;
 pub mod layout;
+
+use std::fmt;
 
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
 use liveview_core::{Live, LiveConfig};
 
+pub use cities::Cities;
+pub use db::Db;
+
+/// What the demo's handlers share: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    /// The `/search` index (loaded from `db`).
+    pub cities: Cities,
+}
+
+impl AppState {
+    /// Opens the database at `database_url` (see [`Db::connect`]) and the cities data set
+    /// in it (see [`Cities::open`]).
+    pub async fn open(database_url: &str) -> Result<AppState, StartError> {
+        let db = Db::connect(database_url).await.map_err(StartError::Db)?;
+        let cities = Cities::open(&db).await.map_err(StartError::Cities)?;
+        Ok(AppState { db, cities })
+    }
+}
+
+/// The app could not start; the message says why.
+#[derive(Debug)]
+pub enum StartError {
+    Db(db::DbError),
+    Cities(cities::CitiesError),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Db(e) => e.fmt(f),
+            StartError::Cities(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Db(e) => Some(e),
+            StartError::Cities(e) => Some(e),
+        }
+    }
+}
+
 /// The demo's routes: every screen, `/health`, and the live client.
-pub fn router(config: LiveConfig) -> Router {
+pub fn router(config: LiveConfig, state: AppState) -> Router {
     let live = Live::new(config).with_layout(layout::layout);
     Router::new()
         .route("/", get(|| async { Redirect::to("/counter") }))
         .route("/counter", live.view::<counter::Counter>())
-        .route("/health", get(health::health))
+        .route("/health", get(health::health).with_state(state.db.clone()))
         .merge(live.client_routes())
 }

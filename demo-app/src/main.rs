@@ -5,6 +5,10 @@
 //! default; several are for machines whose per-process open-files limit is below the number
 //! of connections to hold (each live view is one socket). They share `LIVEVIEW_SECRET` so a
 //! page rendered by one process joins on another; one is generated when it is not set.
+//!
+//! `DATABASE_URL` (default `sqlite://demo.db`, relative to the working directory) names the
+//! SQLite database, created, migrated and loaded with the cities data set on first start;
+//! the program says why and exits non-zero when it cannot be opened.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -52,7 +56,8 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "4000".into());
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
 
-    let app = demo_app::router(LiveConfig::from_env());
+    let state = demo_app::AppState::open(&demo_app::db::database_url_from_env()).await?;
+    let app = demo_app::router(LiveConfig::from_env(), state);
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
@@ -75,8 +80,12 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Starts `workers` copies of this program on the same port and waits for them; Ctrl-C or
-/// SIGTERM is passed on to each.
+/// SIGTERM is passed on to each. The database is created, migrated and loaded here first,
+/// so the workers do not race to do it and a bad `DATABASE_URL` stops everything at once.
 async fn supervise(workers: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let db = demo_app::Db::connect(&demo_app::db::database_url_from_env()).await?;
+    demo_app::cities::ensure_loaded(&db).await?;
+    db.close().await;
     let secret = match std::env::var("LIVEVIEW_SECRET") {
         Ok(secret) => secret,
         Err(_) => {

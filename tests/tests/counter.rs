@@ -1,14 +1,18 @@
 //! The counter screen through the harness: the port of the reference app's LiveView test.
 
-use demo_app::router;
+use axum::Router;
 use liveview_core::testing::live;
 use liveview_core::LiveConfig;
 
+/// The demo on a private in-memory database.
+async fn app() -> Router {
+    let state = demo_app::AppState::open("sqlite::memory:").await.unwrap();
+    demo_app::router(LiveConfig::default(), state)
+}
+
 #[tokio::test]
 async fn counter_starts_at_zero_and_follows_the_buttons() {
-    let mut view = live(router(LiveConfig::default()), "/counter")
-        .await
-        .unwrap();
+    let mut view = live(app().await, "/counter").await.unwrap();
     assert!(view.has_element_with_text("h1", "Counter: 0"));
 
     view.element("button", "+").click().await.unwrap();
@@ -21,7 +25,7 @@ async fn counter_starts_at_zero_and_follows_the_buttons() {
 
 #[tokio::test]
 async fn every_page_load_starts_its_own_count() {
-    let app = router(LiveConfig::default());
+    let app = app().await;
     let mut first = live(app.clone(), "/counter").await.unwrap();
     first.element("button", "+").click().await.unwrap();
     let second = live(app, "/counter").await.unwrap();
@@ -31,7 +35,7 @@ async fn every_page_load_starts_its_own_count() {
 
 #[tokio::test]
 async fn the_page_works_without_javascript_and_links_every_screen() {
-    let page = liveview_core::testing::dead_render(router(LiveConfig::default()), "/counter")
+    let page = liveview_core::testing::dead_render(app().await, "/counter")
         .await
         .unwrap();
     assert!(page.contains("<h1>Counter: 0</h1>"));
@@ -43,9 +47,7 @@ async fn the_page_works_without_javascript_and_links_every_screen() {
 
 #[tokio::test]
 async fn a_bad_event_is_refused_and_the_view_keeps_counting() {
-    let mut view = live(router(LiveConfig::default()), "/counter")
-        .await
-        .unwrap();
+    let mut view = live(app().await, "/counter").await.unwrap();
     let error = view
         .event("explode", serde_json::json!({}))
         .await
