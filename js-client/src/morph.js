@@ -46,11 +46,13 @@ function mergeAttrs(from, to, keep) {
 /**
  * Applies the changed fragments of a diff (already in `store`) to the DOM under
  * `container`. Options: `join` (stream containers are reset, not merged), `beforeUpdate`
- * (from, to) called before an element is updated (used to carry loading states over).
+ * (from, to) called before an element is updated (used to carry loading states over),
+ * `form` (the form whose submit this diff answers: its controls take the server's values
+ * even when focused).
  */
 export function applyToDom(container, store, changed, options = {}) {
   const doc = container.ownerDocument;
-  const ctx = { doc, join: !!options.join, beforeUpdate: options.beforeUpdate, pool: [], roots: [] };
+  const ctx = { doc, join: !!options.join, beforeUpdate: options.beforeUpdate, form: options.form, pool: [], roots: [] };
   ctx.morph = (from, to, childrenOnly) => morphdom(from, to, morphOptions(ctx, childrenOnly));
 
   let targets;
@@ -81,6 +83,9 @@ export function applyToDom(container, store, changed, options = {}) {
     morphRoot(ctx, container, store.html(''));
   }
   resolvePlaceholders(ctx, store);
+  // The focused control of the submitted form took a new value: caret at its end.
+  const [el, old] = ctx.caret || [];
+  if (el && el.value !== old && el.selectionStart != null) el.setSelectionRange(el.value.length, el.value.length);
 }
 
 function morphRoot(ctx, container, html) {
@@ -129,6 +134,11 @@ function morphOptions(ctx, childrenOnly) {
         return false;
       }
       if (from === ctx.doc.activeElement && FORM_CONTROLS.includes(from.tagName)) {
+        if (ctx.form && from.form === ctx.form) {
+          // The reply to its form's submit: morphdom syncs value/checked/selection in place.
+          ctx.caret = [from, from.value];
+          return true;
+        }
         if (from.tagName === 'SELECT') {
           // Let the options update, but keep what the user has selected.
           const picked = new Set(Array.from(from.selectedOptions, (o) => o.value));

@@ -141,13 +141,13 @@ export class LiveView {
     return out;
   }
 
-  /** A reply or pushed update: apply the diff, then act on meta. */
-  update(diff, meta, ref) {
+  /** A reply or pushed update: apply the diff, then act on meta. `form`: see applyToDom. */
+  update(diff, meta, ref, form) {
     if (meta[META_FATAL]) return this.fatal(meta);
     if (diff && typeof diff === 'object') {
       try {
         const changed = this.store.apply(diff);
-        applyToDom(this.container, this.store, changed, { beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
+        applyToDom(this.container, this.store, changed, { form, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
       } catch (err) {
         // Our fragments no longer match the server's: start again from a fresh join.
         console.warn(`[liveview] could not apply diff, rejoining: ${err.message}`);
@@ -206,7 +206,8 @@ export class LiveView {
     if (!this.joined) return 0;
     const ref = this.transport.send([FRAME_EVENT, name, value], (diff, meta) => {
       this.loading.release(ref);
-      this.update(diff, meta, ref);
+      // The reply to a submit puts the server's values in the submitted form's fields.
+      this.update(diff, meta, ref, type === 'submit' ? el : null);
     });
     if (ref) this.loading.lock(ref, el, type, disableWith);
     return ref;

@@ -62,6 +62,41 @@ test('a focused textarea keeps its text; a focused select keeps its selection wh
   assert.equal(s.value, '2');
 });
 
+test('with `form` (the reply to its submit), that form\'s focused fields take the server values in place', () => {
+  const form = (t, s, c, q) =>
+    `<form id="f"><textarea id="t">${t}</textarea><select id="s"><option value="1"${s === '1' ? ' selected' : ''}>1</option>` +
+    `<option value="2"${s === '2' ? ' selected' : ''}>2</option></select><input id="c" type="checkbox"${c ? ' checked' : ''}>` +
+    `<input id="q" value="${q}"></form>`;
+  const root = container('');
+  const store = new FragmentStore();
+  applyToDom(root, store, store.apply({ '': form('', '1', false, 'ab') }), { join: true });
+  const apply = (diff) => applyToDom(root, store, store.apply(diff), { form: $('#f') });
+  const [t, s, c, q] = ['#t', '#s', '#c', '#q'].map($);
+  t.focus();
+  t.value = 'draft';
+  apply({ '': form('from server', '1', false, 'ab') });
+  assert.equal(document.activeElement, t);
+  assert.equal(t.value, 'from server');
+  assert.equal(t.selectionStart, 'from server'.length, 'caret at the end of the new value');
+  s.focus();
+  s.value = '1';
+  apply({ '': form('from server', '2', false, 'ab') });
+  assert.equal(document.activeElement, s);
+  assert.equal(s.value, '2');
+  c.focus();
+  apply({ '': form('from server', '2', true, 'ab') });
+  assert.equal(document.activeElement, c);
+  assert.equal(c.checked, true);
+  q.focus();
+  q.setSelectionRange(1, 2);
+  apply({ '': form('from server', '2', true, 'ab') });
+  assert.deepEqual([q.selectionStart, q.selectionEnd], [1, 2], 'value unchanged: the selection stays');
+  apply({ '': form('from server', '2', true, 'abc') });
+  assert.equal(q.value, 'abc');
+  assert.deepEqual([q.selectionStart, q.selectionEnd], [3, 3]);
+  assert.deepEqual(['#t', '#s', '#c', '#q'].map($), [t, s, c, q], 'same nodes');
+});
+
 test('an unchanged child fragment is not touched: same node, even with client-side changes', () => {
   const { apply } = page({
     '': '<#l>',

@@ -94,3 +94,69 @@ test('after a rejoin, forms with an id and phx-change send what the user had typ
   next.receive([next.sent[0][0], { '': html }]);
   assert.deepEqual(next.sent.slice(1).map(([, ...f]) => f), [['event', 'validate', { user: { name: 'typed' } }]]);
 });
+
+// A chat view: the message input is cleared by the reply to its form's submit.
+const chat = (body, extra = '') =>
+  `<form id="chat" phx-submit="send" phx-change="typing"><input id="msg" name="body" value="${body}"></form>${extra}`;
+const fire = (el, type) => el.dispatchEvent(new document.defaultView.Event(type, { bubbles: true, cancelable: true }));
+
+test('the reply to a submit clears the focused input of the submitted form; focus stays on it', () => {
+  const { ws } = mount(chat(''));
+  const input = $('#msg');
+  input.focus();
+  input.value = 'hello';
+  fire($('#chat'), 'submit');
+  assert.deepEqual(ws.lastSent.slice(1), ['event', 'send', { body: 'hello' }]);
+  ws.receive([ws.lastSent[0], { '': chat('', '<p>hello</p>') }]);
+  assert.equal($('#msg'), input, 'same node');
+  assert.equal(document.activeElement, input);
+  assert.equal(input.value, '');
+  assert.equal(input.selectionStart, 0);
+  assert.equal($('p').textContent, 'hello');
+});
+
+test('the reply to a change does not touch the focused input: value and caret stay', () => {
+  const { ws } = mount(chat(''));
+  const input = $('#msg');
+  input.focus();
+  input.value = 'abcd';
+  fire(input, 'input');
+  input.setSelectionRange(1, 3);
+  assert.deepEqual(ws.lastSent.slice(1), ['event', 'typing', { body: 'abcd', _target: 'body' }]);
+  ws.receive([ws.lastSent[0], { '': chat('server') }]);
+  assert.equal(document.activeElement, input);
+  assert.equal(input.value, 'abcd');
+  assert.equal(input.selectionStart, 1);
+  assert.equal(input.selectionEnd, 3);
+});
+
+test('an update pushed while a submit is pending does not clear the focused input; the reply does', () => {
+  const { ws } = mount(chat(''));
+  const input = $('#msg');
+  input.focus();
+  input.value = 'hello';
+  fire($('#chat'), 'submit');
+  const ref = ws.lastSent[0];
+  input.value = 'hello again'; // still typing while the submit is on its way
+  ws.receive([0, { '': chat('', '<p>someone else</p>') }]);
+  assert.equal(input.value, 'hello again');
+  assert.equal(document.activeElement, input);
+  ws.receive([ref, { '': chat('', '<p>someone else</p><p>hello</p>') }]);
+  assert.equal(input.value, '');
+  assert.equal(document.activeElement, input);
+});
+
+test('on the reply to a submit, the focused input of another form keeps its value', () => {
+  const other = (v) => `<form id="search" phx-change="q"><input id="q" name="q" value="${v}"></form>`;
+  const { ws } = mount(chat('hi') + other(''));
+  fire($('#chat'), 'submit');
+  const q = $('#q');
+  q.focus();
+  q.value = 'typed';
+  q.setSelectionRange(2, 2);
+  ws.receive([ws.lastSent[0], { '': chat('') + other('server') }]);
+  assert.equal(document.activeElement, q);
+  assert.equal(q.value, 'typed');
+  assert.equal(q.selectionStart, 2);
+  assert.equal($('#msg').value, '', 'the submitted form, not focused, follows the server as always');
+});
