@@ -13,11 +13,13 @@
 //! # }
 //! ```
 
+pub mod chat;
 pub mod cities;
 pub mod counter;
 pub mod db;
 pub mod health;
 pub mod layout;
+pub mod messages;
 
 use std::fmt;
 
@@ -74,10 +76,13 @@ impl std::error::Error for StartError {
 
 /// The demo's routes: every screen, `/health`, and the live client.
 pub fn router(config: LiveConfig, state: AppState) -> Router {
-    let live = Live::new(config).with_layout(layout::layout);
+    let live = Live::new(config)
+        .with_layout(layout::layout)
+        .with_extension(state.db.clone());
     Router::new()
         .route("/", get(|| async { Redirect::to("/counter") }))
         .route("/counter", live.view::<counter::Counter>())
+        .route("/chat", live.view::<chat::Chat>())
         .route("/health", get(health::health).with_state(state.db.clone()))
         .merge(live.client_routes())
 }

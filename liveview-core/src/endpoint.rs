@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::request::Parts;
+use axum::http::Extensions;
 
 use crate::layout::Layout;
 use crate::presence::Presence;
@@ -20,6 +21,8 @@ pub(crate) struct Endpoint {
     pub(crate) session: Arc<dyn Fn(&Parts) -> Session + Send + Sync>,
     pub(crate) pubsub: SharedPubSub,
     pub(crate) presence: Presence,
+    /// The app's own shared values (a database pool, a search index), by type.
+    pub(crate) extensions: Arc<Extensions>,
 }
 
 impl Endpoint {
@@ -31,6 +34,7 @@ impl Endpoint {
             mailbox,
             self.pubsub.clone(),
             self.presence.clone(),
+            self.extensions.clone(),
         )
     }
 }

@@ -90,6 +90,7 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
                 session: Arc::new(|_| Session::default()),
                 presence: Presence::new(pubsub.clone()),
                 pubsub,
+                extensions: Arc::default(),
             }),
             state: PhantomData,
         }
@@ -124,6 +125,26 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
         self.change(|endpoint| {
             endpoint.presence = Presence::new(pubsub.clone());
             endpoint.pubsub = pubsub;
+        })
+    }
+
+    /// Makes `value` available to every view's callbacks through
+    /// [`Socket::extension`](crate::Socket::extension), by its type, as axum's `Extension`
+    /// does for handlers: the way to give views a database pool or other shared state.
+    ///
+    /// ```
+    /// use liveview_core::{Live, LiveConfig};
+    ///
+    /// #[derive(Clone)]
+    /// struct Greeting(&'static str);
+    ///
+    /// let live: Live = Live::new(LiveConfig::default()).with_extension(Greeting("hello"));
+    /// ```
+    pub fn with_extension<T: Clone + Send + Sync + 'static>(self, value: T) -> Self {
+        self.change(|endpoint| {
+            let mut extensions = (*endpoint.extensions).clone();
+            extensions.insert(value);
+            endpoint.extensions = Arc::new(extensions);
         })
     }
 

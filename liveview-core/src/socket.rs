@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::http::Extensions;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -34,6 +35,7 @@ pub struct Socket<V: LiveView> {
     subscriptions: Vec<String>,
     tracked: Vec<Tracked>,
     pub(crate) lag: Arc<Lag>,
+    extensions: Arc<Extensions>,
     pub(crate) flash: Flash,
     pub(crate) events: Vec<(String, Value)>,
     pub(crate) navigation: Option<Navigation>,
@@ -56,6 +58,7 @@ impl<V: LiveView> Socket<V> {
         mailbox: Mailbox<V::Info>,
         pubsub: SharedPubSub,
         presence: Presence,
+        extensions: Arc<Extensions>,
     ) -> Self {
         Socket {
             connected,
@@ -66,6 +69,7 @@ impl<V: LiveView> Socket<V> {
             subscriptions: Vec::new(),
             tracked: Vec::new(),
             lag: Arc::default(),
+            extensions,
             flash: Flash::default(),
             events: Vec::new(),
             navigation: None,
@@ -75,6 +79,12 @@ impl<V: LiveView> Socket<V> {
     /// True once the websocket has joined; false during the plain HTML render.
     pub fn connected(&self) -> bool {
         self.connected
+    }
+
+    /// A value the app gave every view with [`Live::with_extension`](crate::Live::with_extension)
+    /// (a database pool, an index), by type; `None` when there is none of that type.
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
     }
 
     /// A handle for sending this view messages later, from anywhere.

@@ -130,6 +130,13 @@ impl<T> Stream<T> {
         self
     }
 
+    /// Changes the limit from the next render on: a list read back from the top keeps its
+    /// first items (`First`), one following new items keeps its last (`Last`).
+    pub fn limit_to(&mut self, limit: Limit) -> &mut Self {
+        self.limit = Some(limit);
+        self
+    }
+
     /// The container's id, the stream's name.
     pub fn name(&self) -> &str {
         &self.name
