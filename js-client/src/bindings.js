@@ -45,9 +45,10 @@ function inputState(el) {
   return el.value;
 }
 
+// phx-key names one key, or several separated by spaces ("ArrowUp ArrowDown Enter").
 const keyMatches = (el, e) => {
   const want = el.getAttribute(ATTR_KEY);
-  return !want || (typeof e.key === 'string' && want.toLowerCase() === e.key.toLowerCase());
+  return !want || (typeof e.key === 'string' && want.toLowerCase().split(' ').includes(e.key.toLowerCase()));
 };
 
 export function bind(view) {

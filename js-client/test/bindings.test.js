@@ -82,6 +82,15 @@ test('keydown is filtered by phx-key (case-insensitive) and carries key, phx-val
   assert.deepEqual(events(ws)[1], ['event', 'up', { key: 'x' }]);
 });
 
+test('phx-key may name several keys separated by spaces', () => {
+  const { ws } = mount('<input phx-keydown="move" phx-key="ArrowUp ArrowDown" value="">');
+  const input = $('input');
+  key(input, 'keydown', 'a');
+  key(input, 'keydown', 'ArrowDown');
+  key(input, 'keydown', 'arrowup');
+  assert.deepEqual(events(ws).map((e) => e[2].key), ['ArrowDown', 'arrowup']);
+});
+
 test('phx-window-keydown hears keys anywhere, filtered by phx-key; window focus/blur', () => {
   const { ws } = mount('<div phx-window-keydown="close" phx-key="Escape" phx-value-id="m"></div><div phx-window-blur="away" phx-window-focus="back"></div>');
   key(window, 'keydown', 'a');
