@@ -4,7 +4,11 @@ use liveview_core::maud::{html, Markup, PreEscaped, DOCTYPE};
 use liveview_core::Page;
 
 /// The screens in the nav bar, in order.
-const SCREENS: &[(&str, &str)] = &[("/counter", "Counter"), ("/chat", "Chat")];
+const SCREENS: &[(&str, &str)] = &[
+    ("/counter", "Counter"),
+    ("/search", "Search"),
+    ("/chat", "Chat"),
+];
 
 const STYLE: &str = include_str!("style.css");
 

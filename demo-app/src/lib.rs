@@ -20,6 +20,7 @@ pub mod db;
 pub mod health;
 pub mod layout;
 pub mod messages;
+pub mod search;
 
 use std::fmt;
 
@@ -78,10 +79,12 @@ impl std::error::Error for StartError {
 pub fn router(config: LiveConfig, state: AppState) -> Router {
     let live = Live::new(config)
         .with_layout(layout::layout)
-        .with_extension(state.db.clone());
+        .with_extension(state.db.clone())
+        .with_extension(state.cities.clone());
     Router::new()
         .route("/", get(|| async { Redirect::to("/counter") }))
         .route("/counter", live.view::<counter::Counter>())
+        .route("/search", live.view::<search::Search>())
         .route("/chat", live.view::<chat::Chat>())
         .route("/health", get(health::health).with_state(state.db.clone()))
         .merge(live.client_routes())
