@@ -5,7 +5,7 @@
 //! once rendered, so a view that has shown 10,000 messages costs what one that showed 10
 //! does. Older messages load on demand, a page at a time, from the database.
 
-use std::collections::BTreeMap;
+use std::time::Duration;
 
 use liveview_core::maud::{html, Markup};
 use liveview_core::presence::PresenceDiff;
@@ -22,6 +22,11 @@ pub const TOPIC: &str = "chat:lobby";
 const PAGE: u32 = 50;
 /// Messages the browser keeps at most: older ones drop off as new ones come in.
 const WINDOW: usize = 500;
+/// Names shown in the online list; the count covers everyone.
+const ONLINE_SHOWN: usize = 30;
+/// The online list is refreshed at most this often: in a busy room, people come and go
+/// faster than anyone can read the list.
+const ONLINE_REFRESH: Duration = Duration::from_millis(250);
 
 /// The chat room view.
 #[derive(Debug)]
@@ -34,8 +39,11 @@ pub struct Chat {
     /// The id of the oldest message sent to the browser, to load the page before it.
     oldest: Option<i64>,
     has_older: bool,
-    /// Who is online: name -> number of open tabs.
-    online: BTreeMap<String, usize>,
+    /// Who is online: the first names with their number of open tabs, and how many in all.
+    online: Vec<(String, usize)>,
+    online_count: usize,
+    /// A refresh of the online list is scheduled.
+    online_refresh_due: bool,
 }
 
 /// What the page sends.
@@ -70,6 +78,8 @@ pub enum ChatInfo {
     Said(ChatMessage),
     /// Someone came or went.
     Presence(PresenceDiff),
+    /// Time to show who is online now.
+    RefreshOnline,
 }
 
 impl Chat {
@@ -82,12 +92,9 @@ impl Chat {
     }
 
     fn refresh_online(&mut self, socket: &Socket<Self>) {
-        self.online = socket
-            .presence()
-            .list(TOPIC)
-            .into_iter()
-            .map(|(name, metas)| (name, metas.len()))
-            .collect();
+        self.online = socket.presence().first(TOPIC, ONLINE_SHOWN);
+        self.online_count = socket.presence().count(TOPIC);
+        self.online_refresh_due = false;
     }
 
     fn show(&mut self, batch: Vec<ChatMessage>) {
@@ -126,7 +133,9 @@ impl LiveView for Chat {
             messages: Stream::new("messages").limit(Limit::Last(WINDOW)),
             oldest: None,
             has_older: false,
-            online: BTreeMap::new(),
+            online: Vec::new(),
+            online_count: 0,
+            online_refresh_due: false,
         };
         if socket.connected() {
             socket.subscribe(TOPIC, ChatInfo::Said);
@@ -193,7 +202,12 @@ impl LiveView for Chat {
                 self.messages.limit_to(Limit::Last(WINDOW));
                 self.messages.insert(message.id, message);
             }
-            ChatInfo::Presence(_) => self.refresh_online(socket),
+            ChatInfo::Presence(_) if !self.online_refresh_due => {
+                self.online_refresh_due = true;
+                socket.send_after(ONLINE_REFRESH, ChatInfo::RefreshOnline);
+            }
+            ChatInfo::Presence(_) => {}
+            ChatInfo::RefreshOnline => self.refresh_online(socket),
         }
         Ok(())
     }
@@ -213,13 +227,16 @@ impl LiveView for Chat {
                 header.chat-header {
                     h1 { "Chat" }
                     div id="online" .online {
-                        span.online-count { (self.online.len()) " online" }
+                        span.online-count { (self.online_count) " online" }
                         ul {
                             @for (name, tabs) in &self.online {
                                 li .me[*name == self.name] {
                                     (name)
                                     @if *tabs > 1 { span.tabs { " ×" (tabs) } }
                                 }
+                            }
+                            @if self.online_count > self.online.len() {
+                                li.more { "+" (self.online_count - self.online.len()) " more" }
                             }
                         }
                     }

@@ -133,6 +133,22 @@ impl Presence {
             })
     }
 
+    /// How many keys are present on `topic`.
+    pub fn count(&self, topic: &str) -> usize {
+        self.inner.topics.get(topic).map_or(0, |keys| keys.len())
+    }
+
+    /// The first `n` keys on `topic` in key order, each with how many times it is tracked:
+    /// enough to show who is online in a big room without copying everyone.
+    pub fn first(&self, topic: &str, n: usize) -> Vec<(String, usize)> {
+        self.inner.topics.get(topic).map_or_else(Vec::new, |keys| {
+            keys.iter()
+                .take(n)
+                .map(|(key, entries)| (key.clone(), entries.len()))
+                .collect()
+        })
+    }
+
     fn untrack(&self, topic: &str, key: &str, reference: u64) {
         let mut left = None;
         let mut topic_empty = false;
