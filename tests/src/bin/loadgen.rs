@@ -7,6 +7,7 @@
 //! loadgen busy      --url ... --connections 200 --seconds 10
 //! loadgen idle      --url ... --connections 10000 --server-pid PID[,PID...] [--sources 8]
 //! loadgen hold      --url ... --connections 16000 --seconds 110 [--sources 4 --first-source 5]
+//! loadgen fanout    --url .../chat --connections 1000 --messages 100 --server-pid PID
 //! loadgen floor     --requests 20000
 //! loadgen floor-busy --connections 200 --seconds 10
 //! ```
@@ -14,6 +15,11 @@
 //! `floor` and `floor-busy` need no server: they run `roundtrip` and `busy` against a plain
 //! TCP echo on loopback in this process (same message sizes as a counter click), the
 //! machine's floor for latency and ceiling for throughput.
+//!
+//! `fanout` joins N chat views, then sends one message at a time from another view and
+//! times how long until the last of the N has its pushed update (the next message waits
+//! for that); it reports delivery times, bytes per delivered update, server CPU per
+//! delivered update (all threads, user + system) and RSS per chat view.
 //!
 //! Output is one JSON object on stdout (figures) so scripts can collect it.
 
@@ -47,6 +53,7 @@ struct Args {
     /// Source addresses are 127.0.0.(first_source + i % sources).
     first_source: u8,
     event: String,
+    messages: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -66,6 +73,7 @@ fn parse_args() -> Result<Args, String> {
         sources: 1,
         first_source: 1,
         event: "increment".into(),
+        messages: 100,
     };
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -84,6 +92,7 @@ fn parse_args() -> Result<Args, String> {
             "--sources" => args.sources = number()?.clamp(1, 250) as u8,
             "--first-source" => args.first_source = number()?.clamp(1, 250) as u8,
             "--event" => args.event = value.clone(),
+            "--messages" => args.messages = number()? as usize,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -364,6 +373,94 @@ async fn hold_views(args: &Args, token: &str) -> Result<Vec<Ws>, String> {
     Ok(views)
 }
 
+/// Server CPU time (user + system, all threads) of the server's processes, in seconds.
+fn cpu_seconds(pids: &[u32]) -> Result<f64, String> {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    pids.iter()
+        .map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+            // Fields after the command name (which may hold spaces) in parentheses.
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+            // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+            Ok((field(11) + field(12)) / ticks_per_second)
+        })
+        .sum()
+}
+
+/// N chat views and one sender: each message's time until the last view has its update.
+async fn fanout(args: &Args, token: &str) -> Result<Value, String> {
+    let before = rss_kib(&args.server_pids)?;
+    let started = Instant::now();
+    let views = hold_views(args, token).await?;
+    let join_seconds = started.elapsed().as_secs_f64();
+    // Let the presence refreshes of the joins settle before measuring.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after_join = rss_kib(&args.server_pids)?;
+    let (arrivals, mut arrived) = tokio::sync::mpsc::unbounded_channel::<(Instant, usize, bool)>();
+    let marker = "fanout-";
+    for mut view in views {
+        let arrivals = arrivals.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = view.next().await {
+                if let Message::Text(text) = message {
+                    let text = text.as_str();
+                    if text.starts_with("[0,") {
+                        let _ = arrivals.send((Instant::now(), text.len(), text.contains(marker)));
+                    }
+                }
+            }
+        });
+    }
+    let mut sender = join(args, token, args.connections).await?;
+    let cpu_before = cpu_seconds(&args.server_pids)?;
+    let mut delivery = Vec::with_capacity(args.messages);
+    let mut bytes = 0usize;
+    let mut delivered = 0usize;
+    for i in 0..args.messages {
+        let sent = Instant::now();
+        let frame = json!([i + 2, "event", "send", {"name": "loadgen", "message": format!("{marker}{i}")}]);
+        sender
+            .send(Message::text(frame.to_string()))
+            .await
+            .map_err(|e| e.to_string())?;
+        reply(&mut sender).await?;
+        let mut received = 0;
+        let mut last = sent;
+        while received < args.connections {
+            let (at, len, ours) = tokio::time::timeout(Duration::from_secs(30), arrived.recv())
+                .await
+                .map_err(|_| format!("message {i}: only {received} of {} views updated in 30 s", args.connections))?
+                .ok_or("the views' readers ended")?;
+            if ours {
+                received += 1;
+                bytes += len;
+                last = last.max(at);
+            }
+        }
+        delivered += received;
+        delivery.push(last - sent);
+    }
+    let cpu = cpu_seconds(&args.server_pids)? - cpu_before;
+    let after_messages = rss_kib(&args.server_pids)?;
+    Ok(json!({
+        "mode": "fanout",
+        "connections": args.connections,
+        "messages": args.messages,
+        "join_seconds": join_seconds,
+        "last_view_updated": percentiles(delivery),
+        "bytes_per_delivered_update": bytes as f64 / delivered as f64,
+        "server_cpu_us_per_delivered_update": cpu * 1e6 / delivered as f64,
+        "rss_before_kib": before,
+        "rss_after_join_kib": after_join,
+        "rss_after_messages_kib": after_messages,
+        "kib_per_chat_view": after_join.saturating_sub(before) as f64 / args.connections as f64,
+        "kib_per_chat_view_after_messages": after_messages.saturating_sub(before) as f64 / args.connections as f64,
+    }))
+}
+
 async fn run(args: Args) -> Result<Value, String> {
     match args.mode.as_str() {
         "floor" => return floor(args.requests).await,
@@ -430,8 +527,9 @@ async fn run(args: Args) -> Result<Value, String> {
             tokio::time::sleep_until((started + Duration::from_secs(args.seconds)).into()).await;
             Ok(Value::Null)
         }
+        "fanout" => fanout(&args, &token).await,
         other => Err(format!(
-            "unknown mode {other:?}: roundtrip, busy, idle, hold, floor or floor-busy"
+            "unknown mode {other:?}: roundtrip, busy, idle, hold, fanout, floor or floor-busy"
         )),
     }
 }
