@@ -139,12 +139,14 @@ impl LiveView for Search {
         html! {
             section.card.search {
                 h1 { "Search cities" }
-                form id="search-form" .search-form phx-submit="search" phx-change="search" {
+                // The keys are bound on the form, not the input: the input's debounce would
+                // merge quick arrow presses into one.
+                form id="search-form" .search-form phx-submit="search" phx-change="search"
+                    phx-keydown="key" phx-key="ArrowUp ArrowDown Escape" {
                     input type="text" name="query" value=(self.query) phx-debounce="300"
                         placeholder="Type a city: zur, new yo, são…" autocomplete="off"
                         autofocus aria-label="City" role="combobox"
-                        aria-controls="results" aria-expanded=(!self.results.hits.is_empty())
-                        phx-keydown="key" phx-key="ArrowUp ArrowDown Escape";
+                        aria-controls="results" aria-expanded=(!self.results.hits.is_empty());
                     button type="submit" { "Search" }
                 }
                 p id="summary" .summary {
@@ -159,13 +161,13 @@ impl LiveView for Search {
                         }
                     }
                 }
+                @if let Some(city) = &self.open {
+                    (details(city))
+                }
                 ul id="results" .results role="listbox" {
                     @for (i, hit) in self.results.hits.iter().enumerate() {
                         (result(hit, self.selected == Some(i)))
                     }
-                }
-                @if let Some(city) = &self.open {
-                    (details(city))
                 }
             }
         }
