@@ -2,7 +2,10 @@
 // `<#key>`, plus which fragment refers to which, so a diff can be expanded to HTML.
 
 import { tokenize, refKey, tagName } from './tokens.js';
-import { ATTR_SKIP } from './protocol.js';
+import { ATTR_SKIP, ATTR_UPDATE, UPDATE_STREAM } from './protocol.js';
+
+// How a stream container's start tag reads, exactly as the server writes it (§4.5).
+const STREAM_MARK = `${ATTR_UPDATE}="${UPDATE_STREAM}"`;
 
 const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
@@ -102,6 +105,28 @@ export class FragmentStore {
       this.kids.set(key, kids);
     }
     return changed;
+  }
+
+  /**
+   * Once the page has merged them (§4.5), the items of each changed stream container are
+   * forgotten: the container keeps its start and end tags, its children's fragments go.
+   * The server does the same with its copy, so the next diff starts from the same tokens.
+   */
+  forgetStreamItems(changed) {
+    for (const key of changed) {
+      const tokens = this.frags.get(key);
+      if (!tokens || tokens.length < 3 || !tokens[0].includes(STREAM_MARK)) continue;
+      for (const child of this.kids.get(key) || []) this.forget(child);
+      this.frags.set(key, [tokens[0], tokens[tokens.length - 1]]);
+      this.kids.set(key, []);
+    }
+  }
+
+  forget(key) {
+    for (const child of this.kids.get(key) || []) this.forget(child);
+    this.frags.delete(key);
+    this.parents.delete(key);
+    this.kids.delete(key);
   }
 
   /** Whether the fragment is part of the page: its chain of parents reaches the root. */

@@ -110,6 +110,7 @@ export class LiveView {
       this.store.reset();
       const changed = this.store.apply(diff);
       applyToDom(this.container, this.store, changed, { join: true, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
+      this.store.forgetStreamItems(changed);
     } catch (err) {
       console.warn(`[liveview] join failed: ${err.message}`);
       this.transport.restart();
@@ -148,6 +149,7 @@ export class LiveView {
       try {
         const changed = this.store.apply(diff);
         applyToDom(this.container, this.store, changed, { form, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
+        this.store.forgetStreamItems(changed);
       } catch (err) {
         // Our fragments no longer match the server's: start again from a fresh join.
         console.warn(`[liveview] could not apply diff, rejoining: ${err.message}`);

@@ -45,7 +45,13 @@ function run(c) {
     assert.ok(view.joined, 'joined');
     assert.equal(root.innerHTML, normalised(c.renders[0]), 'after join: exactly what the reply carries');
     for (const el of root.querySelectorAll('[id]')) nodes.set(el.id, el);
-    for (const diff of c.diffs.slice(1)) ws.receive([0, diff]);
+    for (const diff of c.diffs.slice(1)) {
+      ws.receive([0, diff]);
+      // As the server's copy: every stream container down to its start and end tags.
+      for (const [key, tokens] of view.store.frags) {
+        if (tokens[0] && tokens[0].includes('phx-update="stream"')) assert.equal(tokens.length, 2, `container ${key} forgot its items`);
+      }
+    }
   });
   assert.deepEqual(warned, [], 'no warning (a diff that does not fit makes the client rejoin)');
   assert.equal(ws.closed, false, 'no rejoin');

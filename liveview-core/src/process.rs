@@ -382,7 +382,8 @@ impl<V: LiveView> Process<V> {
         } else {
             diff(&self.rendered, &rendered, &delta)
         };
-        self.rendered = rendered;
+        // The client forgets stream items once merged; so does the process (§4.5).
+        self.rendered = rendered.without_stream_items().unwrap_or(rendered);
         Ok(Outgoing { changes, meta })
     }
 }

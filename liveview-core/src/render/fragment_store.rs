@@ -4,6 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::stream_items::stream_marker;
 use crate::protocol::attribute;
 
 use super::diff_format::{Change, Diff, DiffError, Insert};
@@ -61,93 +62,63 @@ impl FragmentStore {
         self.merge_streams(diff)
     }
 
-    /// Does to stream containers what the browser's morph does: a changed container merges
+    /// Does to stream containers what the browser does (§4.5): a changed container merges
     /// its new children into the ones it kept (update in place, insert at a position,
-    /// delete, reset, limit); a changed item that the container did not mention is updated
-    /// where it is.
+    /// delete, reset, limit), then forgets them as fragments: its token list goes back to
+    /// its start and end tags, as the server's copy does.
     fn merge_streams(&mut self, diff: &Diff) -> Result<(), DiffError> {
         let fragments = &self.fragments;
         self.streams.retain(|key, _| fragments.contains_key(key));
-        let changed = |change: &Change| !matches!(change, Change::Removed);
-        for (key, _) in diff.entries.iter().filter(|(_, c)| changed(c)) {
-            let Some(start) = self.fragments.get(key).and_then(|t| t.first()) else {
-                continue;
-            };
-            if !start.contains(&format!(
-                "{}=\"{}\"",
-                attribute::UPDATE,
-                attribute::UPDATE_STREAM
-            )) {
+        let marker = stream_marker();
+        for (key, change) in &diff.entries {
+            if matches!(change, Change::Removed) {
                 continue;
             }
+            let Some(tokens) = self.fragments.get(key) else {
+                continue;
+            };
+            let Some(start) = tokens.first().filter(|start| start.contains(&marker)) else {
+                continue;
+            };
             let start = start.clone();
+            let children: Vec<String> = tokens
+                .iter()
+                .filter_map(|t| reference(t).map(str::to_owned))
+                .collect();
             let mut incoming = Vec::new();
-            for token in &self.fragments[key] {
-                if let Some(child) = reference(token) {
-                    let mut html = String::new();
-                    self.expand(child, &mut html, &mut Vec::new())?;
-                    incoming.push((child.to_owned(), html));
-                }
+            for child in &children {
+                let mut html = String::new();
+                self.expand(child, &mut html, &mut Vec::new())?;
+                incoming.push((child.clone(), html));
             }
-            let kept = self.streams.entry(key.clone()).or_default();
-            if start.contains(attribute::STREAM_RESET) {
-                kept.retain(|(id, _)| incoming.iter().any(|(new, _)| new == id));
+            merge(
+                self.streams.entry(key.clone()).or_default(),
+                &start,
+                incoming,
+            );
+            for child in &children {
+                self.forget(child);
             }
-            for (id, html) in incoming {
-                let first_tag = html.split('>').next().unwrap_or_default();
-                let existing = kept.iter().position(|(kept_id, _)| *kept_id == id);
-                match existing {
-                    Some(i) if first_tag.contains(attribute::STREAM_DELETE) => {
-                        kept.remove(i);
-                    }
-                    None if first_tag.contains(attribute::STREAM_DELETE) => {}
-                    Some(i) => kept[i].1 = html,
-                    None => {
-                        let at = attribute_value(first_tag, attribute::STREAM_AT)
-                            .and_then(|v| v.parse::<usize>().ok())
-                            .map_or(kept.len(), |at| at.min(kept.len()));
-                        kept.insert(at, (id, html));
-                    }
-                }
-            }
-            let limit = attribute_value(&start, attribute::STREAM_LIMIT)
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0);
-            let keep = usize::try_from(limit.unsigned_abs()).unwrap_or(usize::MAX);
-            if limit > 0 {
-                kept.truncate(keep);
-            } else if limit < 0 && kept.len() > keep {
-                kept.drain(..kept.len() - keep);
-            }
-        }
-        for (key, _) in diff.entries.iter().filter(|(_, c)| changed(c)) {
-            if self.streams.contains_key(key) {
-                continue;
-            }
-            let Some(container) = self
-                .streams
-                .iter()
-                .find(|(_, kept)| kept.iter().any(|(id, _)| id == key))
-                .map(|(container, _)| container.clone())
-            else {
-                continue;
-            };
-            if diff
-                .entries
-                .iter()
-                .any(|(k, c)| *k == container && changed(c))
-            {
-                continue;
-            }
-            let mut html = String::new();
-            self.expand(key, &mut html, &mut Vec::new())?;
-            if let Some(kept) = self.streams.get_mut(&container) {
-                if let Some(entry) = kept.iter_mut().find(|(id, _)| id == key) {
-                    entry.1 = html;
+            if let Some(tokens) = self.fragments.get_mut(key) {
+                if tokens.len() > 2 {
+                    let end = tokens.pop().unwrap_or_default();
+                    tokens.truncate(1);
+                    tokens.push(end);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Drops a fragment and the fragments it refers to.
+    fn forget(&mut self, key: &str) {
+        if let Some(tokens) = self.fragments.remove(key) {
+            for token in &tokens {
+                if let Some(child) = reference(token) {
+                    self.forget(child);
+                }
+            }
+        }
     }
 
     /// The root fragment expanded to HTML.
@@ -189,6 +160,40 @@ impl FragmentStore {
         }
         path.pop();
         Ok(())
+    }
+}
+
+/// Merges a container's new children into the ones it kept, as the browser's morph does.
+fn merge(kept: &mut Vec<(String, String)>, container_start: &str, incoming: Vec<(String, String)>) {
+    if container_start.contains(attribute::STREAM_RESET) {
+        kept.retain(|(id, _)| incoming.iter().any(|(new, _)| new == id));
+    }
+    for (id, html) in incoming {
+        let first_tag = html.split('>').next().unwrap_or_default();
+        let existing = kept.iter().position(|(kept_id, _)| *kept_id == id);
+        let delete = first_tag.contains(attribute::STREAM_DELETE);
+        match existing {
+            Some(i) if delete => {
+                kept.remove(i);
+            }
+            None if delete => {}
+            Some(i) => kept[i].1 = html,
+            None => {
+                let at = attribute_value(first_tag, attribute::STREAM_AT)
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .map_or(kept.len(), |at| at.min(kept.len()));
+                kept.insert(at, (id, html));
+            }
+        }
+    }
+    let limit = attribute_value(container_start, attribute::STREAM_LIMIT)
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let keep = usize::try_from(limit.unsigned_abs()).unwrap_or(usize::MAX);
+    if limit > 0 {
+        kept.truncate(keep);
+    } else if limit < 0 && kept.len() > keep {
+        kept.drain(..kept.len() - keep);
     }
 }
 

@@ -33,6 +33,7 @@
 //! | `own_tokens.rs` | a fragment's own tokens and comparing two fragments by them |
 //! | `delta.rs` | `Delta`: what `Rendered::following` learned, for the diff |
 //! | `incremental.rs` | `Rendered::following`: the incremental re-tokenizing, step by step |
+//! | `stream_items.rs` | a render without its stream items, as the client holds it once merged |
 //! | `diff_format.rs` | `Diff`, the wire form of a diff, and its JSON |
 //! | `diff.rs` | the diff algorithm: `diff`, `diff_within`, `full` |
 //! | `fragment_store.rs` | `FragmentStore`, the Rust applier (the JS client's twin) |
@@ -47,6 +48,7 @@ mod incremental;
 mod own_tokens;
 mod rendered;
 mod split;
+mod stream_items;
 mod token;
 
 pub use delta::Delta;

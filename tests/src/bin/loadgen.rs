@@ -383,7 +383,12 @@ fn cpu_seconds(pids: &[u32]) -> Result<f64, String> {
             // Fields after the command name (which may hold spaces) in parentheses.
             let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
             let fields: Vec<&str> = after.split_whitespace().collect();
-            let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+            let field = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|f| f.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
             // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
             Ok((field(11) + field(12)) / ticks_per_second)
         })
@@ -421,7 +426,8 @@ async fn fanout(args: &Args, token: &str) -> Result<Value, String> {
     let mut delivered = 0usize;
     for i in 0..args.messages {
         let sent = Instant::now();
-        let frame = json!([i + 2, "event", "send", {"name": "loadgen", "message": format!("{marker}{i}")}]);
+        let frame =
+            json!([i + 2, "event", "send", {"name": "loadgen", "message": format!("{marker}{i}")}]);
         sender
             .send(Message::text(frame.to_string()))
             .await
@@ -432,7 +438,12 @@ async fn fanout(args: &Args, token: &str) -> Result<Value, String> {
         while received < args.connections {
             let (at, len, ours) = tokio::time::timeout(Duration::from_secs(30), arrived.recv())
                 .await
-                .map_err(|_| format!("message {i}: only {received} of {} views updated in 30 s", args.connections))?
+                .map_err(|_| {
+                    format!(
+                        "message {i}: only {received} of {} views updated in 30 s",
+                        args.connections
+                    )
+                })?
                 .ok_or("the views' readers ended")?;
             if ours {
                 received += 1;
