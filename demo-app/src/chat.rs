@@ -303,7 +303,7 @@ fn timestamp(unix_ms: i64) -> Markup {
     let clock = format!("{:02}:{:02}", at.hour(), at.minute());
     let today = OffsetDateTime::now_utc().date() == date;
     html! {
-        time datetime=(iso) title=(iso) {
+        time datetime=(iso) {
             @if !today { (date) " " }
             (clock) " UTC"
         }

@@ -49,14 +49,19 @@ impl Rendered {
         if cuts.is_empty() {
             return None;
         }
-        let mut html = String::with_capacity(self.html.len());
+        let cut_bytes: usize = cuts.iter().map(|(from, to)| to - from).sum();
+        let mut html = String::with_capacity(self.html.len() - cut_bytes);
         let mut at = 0;
         for (from, to) in cuts {
             html.push_str(&self.html[at..from]);
             at = to;
         }
         html.push_str(&self.html[at..]);
-        Some(self.following(html).0)
+        // Kept until the next render, so it holds no spare room from the bigger one.
+        let mut kept = self.following(html).0;
+        kept.tokens.shrink_to_fit();
+        kept.fragments.shrink_to_fit();
+        Some(kept)
     }
 }
 
