@@ -321,8 +321,14 @@ describe('chat', () => {
         const names = await online(page);
         assert.equal(names.filter((n) => n === me).length, 1, `${me} is listed once in their page`);
         assert.equal(names.filter((n) => n === other).length, 1, `${other} is listed once in ${me}'s page`);
-        const meItem = page.locator(ONLINE).filter({ hasText: me });
-        assert.match((await meItem.getAttribute('class')) ?? '', /\bme\b/, `${me}'s own entry is marked me`);
+        const classes = await page.$$eval(
+          ONLINE,
+          (lis, name) => lis.filter((li) => li.firstChild?.textContent.trim() === name).map((li) => [...li.classList]),
+          me,
+        );
+        assert.deepEqual(classes, [['me']], `${me}'s own entry (and only it) is marked me`);
+        const others = await page.$$eval(ONLINE, (lis, name) => lis.filter((li) => li.firstChild?.textContent.trim() === name && li.classList.contains('me')).length, other);
+        assert.equal(others, 0, `${other}'s entry is not marked me in ${me}'s page`);
         // The count covers everyone: the names listed plus a "+N more" past the first few.
         const summary = await page.$eval('#online', (el) => ({
           count: el.querySelector('.online-count')?.textContent.trim(),
