@@ -1,48 +1,16 @@
 // The counter screen (/counter) in a real browser, against the release demo-app binary.
 // Contract: shared DEMO.md (h1 `Counter: N`, buttons `+`/`-`), docs/protocol.md §1, §3, §8.
 
-import { after, before, describe, test } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startServer } from './server.mjs';
-import { launchBrowser, openPage, WAIT_MS } from './browser.mjs';
+import { connected, MAIN, RECONNECT_MS, serverPerSuite, spec, waitForState, WAIT_MS } from './suite.mjs';
 
-const TEST_TIMEOUT_MS = 60_000;
-const RECONNECT_MS = 15_000;
-
-const MAIN = '[data-phx-main]';
-const STATES = ['phx-loading', 'phx-connected', 'phx-error'];
 const PLUS = 'button[phx-click="increment"]:text-is("+")';
 const MINUS = 'button[phx-click="decrement"]:text-is("-")';
 
-/** Starts one server for the enclosing describe() and stops it after; returns a getter. */
-function serverPerSuite() {
-  let running = null;
-  before(async () => {
-    running = await startServer();
-  });
-  after(async () => {
-    await running?.dispose();
-  });
-  return () => running;
-}
-
 // ---------------------------------------------------------------------------------------
 // Steps, written so the tests below read as the spec.
-
-/** Waits until the live container shows `state` (one of STATES) and no other state class. */
-async function waitForState(page, state, timeout = WAIT_MS) {
-  await page.waitForFunction(
-    ([sel, want, all]) => {
-      const el = document.querySelector(sel);
-      return !!el && el.classList.contains(want) && all.filter((s) => el.classList.contains(s)).length === 1;
-    },
-    [MAIN, state, STATES],
-    { timeout, polling: 50 },
-  );
-}
-
-const connected = (page, timeout) => waitForState(page, 'phx-connected', timeout);
 
 async function heading(page) {
   return (await page.locator('h1').first().textContent()).trim();
@@ -73,37 +41,6 @@ async function click(page, button, expected) {
   await page.locator(button).click();
   await waitForHeading(page, `Counter: ${expected}`);
 }
-
-/**
- * A test with its own browser context. On failure the error carries the page's console,
- * errors and websocket frames plus the server's last log lines; console errors are also
- * reported as diagnostics when the test passes (E2E_VERBOSE=1: the whole log).
- */
-function spec(name, getServer, body, contextOptions = {}) {
-  test(name, { timeout: TEST_TIMEOUT_MS }, async (t) => {
-    const { context, page, logs } = await openPage(shared.browser, contextOptions);
-    try {
-      await body({ page, logs, server: getServer() });
-      for (const line of [...logs.of('error'), ...logs.of('pageerror')]) t.diagnostic(`browser: ${line.trim()}`);
-      if (process.env.E2E_VERBOSE) for (const line of logs.dump(`browser log of ${name}`).split('\n')) t.diagnostic(line);
-    } catch (e) {
-      e.message += `\n${logs.dump(`browser log of ${name}`)}\n----- server log -----\n${getServer()?.logTail() ?? ''}\n-----`;
-      throw e;
-    } finally {
-      await context.close().catch(() => {});
-    }
-  });
-}
-
-const shared = { browser: null };
-
-before(async () => {
-  shared.browser = await launchBrowser();
-});
-
-after(async () => {
-  await shared.browser?.close().catch(() => {});
-});
 
 // ---------------------------------------------------------------------------------------
 
