@@ -549,6 +549,7 @@ fn fold_ascii(b: u8) -> Folded {
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // highlight ranges: `[0..4]` is one range
 mod tests {
     use std::sync::OnceLock;
 
