@@ -774,6 +774,24 @@ mod tests {
         assert_eq!(names(&cities.search("zur", 1)), ["Zürich"]);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_processes_starting_together_on_one_file_load_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("shared.db").display());
+        let start = || async {
+            let db = Db::connect(&url).await.unwrap();
+            ensure_loaded(&db).await.unwrap()
+        };
+        let (a, b) = tokio::join!(start(), start());
+        assert!(a.loaded != b.loaded, "{a:?} {b:?}");
+        let db = Db::connect(&url).await.unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM cities")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 34_006);
+    }
+
     #[tokio::test]
     async fn a_new_data_set_version_replaces_the_rows() {
         let db = Db::connect("sqlite::memory:").await.unwrap();
