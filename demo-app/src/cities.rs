@@ -13,9 +13,11 @@
 //! Matches are ranked by population, largest first.
 //!
 //! Why in memory and not SQLite FTS5: `benches/search.rs` measures both over 1,000 random
-//! 1–4 letter prefixes; the index answers in microseconds, FTS5 (prefix indexes, ranked by
-//! population through a join) in tenths of milliseconds to milliseconds for short prefixes,
-//! which match thousands of rows that all have to be sorted by population.
+//! 1–4 letter prefixes (top 20 and the count). Release build, this 2-core machine under
+//! load: the index's median 2 µs, p99 26–28 µs; FTS5 (prefix indexes, ranked by population
+//! through a join) median 180–200 µs, p99 2.3 ms, because a one-letter prefix matches
+//! thousands of rows that all have to be sorted by population and counted. The index costs
+//! about 15 ms to build at start (release) and a few MB of memory.
 
 use std::fmt;
 use std::io::Read as _;
