@@ -63,8 +63,11 @@ pub struct City {
     pub admin1_code: String,
     /// First-level division name where the data set has one (US states), else empty.
     pub region: String,
+    /// Inhabitants, as GeoNames counts them.
     pub population: i64,
+    /// Degrees north (negative: south).
     pub latitude: f64,
+    /// Degrees east (negative: west).
     pub longitude: f64,
     /// IANA time zone (`Europe/Zurich`).
     pub timezone: String,
@@ -98,6 +101,7 @@ pub struct LoadReport {
 pub enum CitiesError {
     /// The embedded file is damaged (a bug: the build embeds a checked file).
     Data(String),
+    /// The database refused a query.
     Db(sqlx::Error),
 }
 
@@ -270,6 +274,7 @@ pub struct SearchResults {
 /// One matching city and where the query matched its name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
+    /// The city.
     pub city: City,
     /// Byte ranges of `city.name` to highlight: sorted, not overlapping, on `char`
     /// boundaries. See [`highlight`].
@@ -336,6 +341,7 @@ impl Cities {
         self.index.cities.len()
     }
 
+    /// Whether the index has no cities.
     pub fn is_empty(&self) -> bool {
         self.index.cities.is_empty()
     }

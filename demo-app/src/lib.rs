@@ -35,6 +35,7 @@ pub use db::Db;
 /// What the demo's handlers share: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
+    /// The database pool (chat messages, the cities table).
     pub db: Db,
     /// The `/search` index (loaded from `db`).
     pub cities: Cities,
@@ -53,7 +54,9 @@ impl AppState {
 /// The app could not start; the message says why.
 #[derive(Debug)]
 pub enum StartError {
+    /// The database could not be opened or migrated.
     Db(db::DbError),
+    /// The cities data set could not be loaded or indexed.
     Cities(cities::CitiesError),
 }
 

@@ -102,8 +102,13 @@ impl LiveView for Room {
             RoomInfo::Said(said) => {
                 self.said.insert(said.id, said);
             }
-            RoomInfo::Presence(_) => {
-                self.here = socket.presence().list(TOPIC).into_keys().collect()
+            RoomInfo::Presence(diff) => {
+                assert_eq!(
+                    diff.joins.len() + diff.leaves.len(),
+                    1,
+                    "one join or leave per diff: {diff:?}"
+                );
+                self.here = socket.presence().list(TOPIC).into_keys().collect();
             }
         }
         Ok(())
