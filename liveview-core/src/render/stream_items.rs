@@ -7,6 +7,7 @@
 
 use memchr::memmem;
 
+use super::fragment::{offset, Fragment};
 use super::rendered::Rendered;
 use crate::protocol::attribute;
 
@@ -23,45 +24,108 @@ impl Rendered {
     /// let kept = sent.without_stream_items().unwrap();
     /// assert_eq!(kept.html(), r#"<h1>Chat</h1><div id="m" phx-update="stream"></div>"#);
     /// assert!(kept.without_stream_items().is_none());
+    /// assert_eq!(kept, Rendered::new(kept.html().to_string()));
     /// ```
     pub fn without_stream_items(&self) -> Option<Rendered> {
         let marker = stream_marker();
         memmem::find(self.html.as_bytes(), marker.as_bytes())?;
+        // Token ranges [from, to) to drop: every container's inner tokens.
         let mut cuts: Vec<(usize, usize)> = Vec::new();
         for fragment in self.fragments.iter().skip(1) {
             let (start, end) = (fragment.start as usize, fragment.end as usize);
             if end - start < 3 {
                 continue;
             }
-            let open = self.tokens[start];
-            let close = self.tokens[end - 1];
-            if !open.text(&self.html).contains(&marker) || !close.text(&self.html).starts_with("</")
-            {
+            let open = self.tokens[start].text(&self.html);
+            let close = self.tokens[end - 1].text(&self.html);
+            if !open.contains(&marker) || !close.starts_with("</") {
                 continue;
             }
-            let cut = (open.end as usize, close.start as usize);
             // A container inside an item already cut goes with it.
-            if cuts.last().is_some_and(|last| cut.0 < last.1) {
+            if cuts.last().is_some_and(|last| start < last.1) {
                 continue;
             }
-            cuts.push(cut);
+            cuts.push((start + 1, end - 1));
         }
         if cuts.is_empty() {
             return None;
         }
-        let cut_bytes: usize = cuts.iter().map(|(from, to)| to - from).sum();
-        let mut html = String::with_capacity(self.html.len() - cut_bytes);
+        Some(self.cut(&cuts))
+    }
+
+    /// This render without the token ranges `cuts` (sorted, disjoint, each inside one
+    /// fragment's own range): the same as splitting the shorter HTML from scratch, without
+    /// tokenizing again. A render with a repeated id is split again instead, as removing
+    /// the first of two ids would make the second a fragment.
+    fn cut(&self, cuts: &[(usize, usize)]) -> Rendered {
+        let byte_range = |&(from, to): &(usize, usize)| {
+            (
+                self.tokens[from].start as usize,
+                self.tokens[to].start as usize,
+            )
+        };
+        let mut html = String::with_capacity(self.html.len());
         let mut at = 0;
-        for (from, to) in cuts {
+        for cut in cuts {
+            let (from, to) = byte_range(cut);
             html.push_str(&self.html[at..from]);
             at = to;
         }
         html.push_str(&self.html[at..]);
-        // Kept until the next render, so it holds no spare room from the bigger one.
-        let mut kept = self.following(html).0;
-        kept.tokens.shrink_to_fit();
-        kept.fragments.shrink_to_fit();
-        Some(kept)
+        if self.duplicate_ids {
+            return Rendered::new(html);
+        }
+        // Tokens and bytes removed before token index `i`.
+        let removed_before = |i: usize| -> (i64, i64) {
+            cuts.iter()
+                .filter(|(_, to)| *to <= i)
+                .fold((0, 0), |(tokens, bytes), cut| {
+                    let (from, to) = byte_range(cut);
+                    (tokens + (cut.1 - cut.0) as i64, bytes + (to - from) as i64)
+                })
+        };
+        let inside = |i: usize| cuts.iter().any(|&(from, to)| from <= i && i < to);
+        let mut tokens = Vec::with_capacity(self.tokens.len());
+        let mut next_cut = 0;
+        let mut shift = 0i64;
+        for (i, token) in self.tokens.iter().enumerate() {
+            if let Some(&(from, to)) = cuts.get(next_cut) {
+                if i == to {
+                    let (bytes_from, bytes_to) = byte_range(&cuts[next_cut]);
+                    shift += (bytes_to - bytes_from) as i64;
+                    next_cut += 1;
+                } else if i >= from {
+                    continue;
+                }
+            }
+            let mut token = *token;
+            token.start = offset(token.start, -shift);
+            token.end = offset(token.end, -shift);
+            tokens.push(token);
+        }
+        let fragments = self
+            .fragments
+            .iter()
+            .filter(|f| !inside(f.start as usize))
+            .map(|f| {
+                let (tokens_before_start, bytes_before) = removed_before(f.start as usize);
+                let (tokens_before_end, _) = removed_before(f.end as usize);
+                Fragment {
+                    key: (
+                        offset(f.key.0, -bytes_before),
+                        offset(f.key.1, -bytes_before),
+                    ),
+                    start: offset(f.start, -tokens_before_start),
+                    end: offset(f.end, -tokens_before_end),
+                }
+            })
+            .collect();
+        Rendered {
+            html,
+            tokens,
+            fragments,
+            duplicate_ids: false,
+        }
     }
 }
 
@@ -69,4 +133,50 @@ impl Rendered {
 /// the server writes it and the client looks for it.
 pub(crate) fn stream_marker() -> String {
     format!("{}=\"{}\"", attribute::UPDATE, attribute::UPDATE_STREAM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cut render must be exactly the render of the shorter HTML.
+    fn check(html: &str, expected: &str) {
+        let kept = Rendered::new(html.to_owned())
+            .without_stream_items()
+            .expect("a container with items");
+        assert_eq!(kept.html(), expected);
+        assert_eq!(kept, Rendered::new(expected.to_owned()), "{html}");
+    }
+
+    #[test]
+    fn cutting_items_gives_the_render_of_the_shorter_html() {
+        check(
+            r#"<p id="a">x</p><ul id="s" phx-update="stream"><li id="s-1">one <b id="n">1</b></li><li id="s-2">two</li></ul><p id="z">after <i id="y">y</i></p>"#,
+            r#"<p id="a">x</p><ul id="s" phx-update="stream"></ul><p id="z">after <i id="y">y</i></p>"#,
+        );
+        check(
+            r#"<div id="s" phx-update="stream" class="log">text <p id="s-1">a</p> more</div><div id="t" phx-update="stream"><p id="t-1">b</p></div><footer id="f">end</footer>"#,
+            r#"<div id="s" phx-update="stream" class="log"></div><div id="t" phx-update="stream"></div><footer id="f">end</footer>"#,
+        );
+        check(
+            r#"<main id="m"><div id="s" phx-update="stream"><section id="s-1"><div id="inner" phx-update="stream"><p id="i-1">deep</p></div></section></div></main>"#,
+            r#"<main id="m"><div id="s" phx-update="stream"></div></main>"#,
+        );
+        check(
+            r#"<div id="s" phx-update="stream"><p id="x">1</p></div><p id="x">dup</p>"#,
+            r#"<div id="s" phx-update="stream"></div><p id="x">dup</p>"#,
+        );
+    }
+
+    #[test]
+    fn empty_containers_and_plain_renders_have_nothing_to_cut() {
+        assert!(
+            Rendered::new(r#"<div id="s" phx-update="stream"></div>"#.into())
+                .without_stream_items()
+                .is_none()
+        );
+        assert!(Rendered::new("<p>plain</p>".into())
+            .without_stream_items()
+            .is_none());
+    }
 }
