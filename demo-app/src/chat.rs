@@ -5,6 +5,7 @@
 //! once rendered, so a view that has shown 10,000 messages costs what one that showed 10
 //! does. Older messages load on demand, a page at a time, from the database.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use liveview_core::maud::{html, Markup};
@@ -23,7 +24,7 @@ const PAGE: u32 = 50;
 /// Messages the browser keeps at most: older ones drop off as new ones come in.
 const WINDOW: usize = 500;
 /// Names shown in the online list; the count covers everyone.
-const ONLINE_SHOWN: usize = 30;
+const ONLINE_SHOWN: usize = 12;
 /// The online list is refreshed at most this often: in a busy room, people come and go
 /// faster than anyone can read the list.
 const ONLINE_REFRESH: Duration = Duration::from_millis(250);
@@ -35,12 +36,12 @@ pub struct Chat {
     name: String,
     draft: String,
     error: Option<String>,
-    messages: Stream<ChatMessage>,
+    messages: Stream<Arc<ChatMessage>>,
     /// The id of the oldest message sent to the browser, to load the page before it.
     oldest: Option<i64>,
     has_older: bool,
     /// Who is online: the first names with their number of open tabs, and how many in all.
-    online: Vec<(String, usize)>,
+    online: Arc<[(String, usize)]>,
     online_count: usize,
     /// A refresh of the online list is scheduled.
     online_refresh_due: bool,
@@ -75,9 +76,9 @@ pub enum ChatEvent {
 #[derive(Debug)]
 pub enum ChatInfo {
     /// A message someone sent.
-    Said(ChatMessage),
+    Said(Arc<ChatMessage>),
     /// Someone came or went.
-    Presence(PresenceDiff),
+    Presence(Arc<PresenceDiff>),
     /// Time to show who is online now.
     RefreshOnline,
 }
@@ -103,7 +104,7 @@ impl Chat {
         }
         self.has_older = batch.len() == PAGE as usize;
         for message in batch {
-            self.messages.insert(message.id, message);
+            self.messages.insert(message.id, Arc::new(message));
         }
     }
 }
@@ -133,7 +134,7 @@ impl LiveView for Chat {
             messages: Stream::new("messages").limit(Limit::Last(WINDOW)),
             oldest: None,
             has_older: false,
-            online: Vec::new(),
+            online: Arc::new([]),
             online_count: 0,
             online_refresh_due: false,
         };
@@ -177,8 +178,9 @@ impl LiveView for Chat {
                 self.draft.clear();
                 self.error = None;
                 self.messages.limit_to(Limit::Last(WINDOW));
+                let stored = Arc::new(stored);
                 self.messages.insert(stored.id, stored.clone());
-                socket.broadcast_from(TOPIC, stored);
+                socket.broadcast_from(TOPIC, (*stored).clone());
             }
             ChatEvent::LoadOlder => {
                 let older = messages::page(&self.db, self.oldest, PAGE).await?;
@@ -189,7 +191,8 @@ impl LiveView for Chat {
                 // Keep the window at the top while reading back; new messages move it again.
                 self.messages.limit_to(Limit::First(WINDOW));
                 for (i, message) in older.into_iter().enumerate() {
-                    self.messages.insert_at(At::Index(i), message.id, message);
+                    self.messages
+                        .insert_at(At::Index(i), message.id, Arc::new(message));
                 }
             }
         }
@@ -229,7 +232,7 @@ impl LiveView for Chat {
                     div id="online" .online {
                         span.online-count { (self.online_count) " online" }
                         ul {
-                            @for (name, tabs) in &self.online {
+                            @for (name, tabs) in self.online.iter() {
                                 li .me[*name == self.name] {
                                     (name)
                                     @if *tabs > 1 { span.tabs { " ×" (tabs) } }

@@ -104,11 +104,15 @@ fn url_params(path_params: &Params, uri: &Uri) -> Params {
 }
 
 /// Runs a callback, turning both its error and its panic into a [`Crash`].
+///
+/// The callback's future is boxed: a view's process lives as long as its connection, and
+/// an unboxed callback (a database query, say) would make every idle process as big as
+/// the largest future any of its callbacks ever awaits.
 async fn guarded<T>(
     callback: &str,
-    future: impl Future<Output = crate::Result<T>>,
+    future: impl Future<Output = crate::Result<T>> + Send,
 ) -> Result<T, Crash> {
-    match AssertUnwindSafe(future).catch_unwind().await {
+    match Box::pin(AssertUnwindSafe(future).catch_unwind()).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(Crash(format!("{callback} returned an error: {error}"))),
         Err(panic) => Err(panicked(callback, &*panic)),

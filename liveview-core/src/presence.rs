@@ -19,7 +19,8 @@ use crate::pubsub::SharedPubSub;
 
 /// Joins and leaves on a topic since the last diff, by key: each key's metas.
 ///
-/// Subscribe to it like any message: `socket.subscribe::<PresenceDiff>(topic, Info::Presence)`.
+/// Subscribe to it like any message: `socket.subscribe(topic, Info::Presence)`, with
+/// `Info::Presence(Arc<PresenceDiff>)`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PresenceDiff {
     /// Keys with metas that arrived.
@@ -36,6 +37,13 @@ struct Entry {
     meta: Value,
 }
 
+/// Who is on one topic, and the last [`Presence::first`] answer until someone comes or goes.
+#[derive(Default)]
+struct Topic {
+    keys: BTreeMap<String, Vec<Entry>>,
+    first: Option<(usize, Arc<[(String, usize)]>)>,
+}
+
 /// A presence registry for one node. Cheap to clone.
 #[derive(Clone)]
 pub struct Presence {
@@ -46,7 +54,7 @@ struct Inner {
     node: Arc<str>,
     pubsub: SharedPubSub,
     /// topic -> key -> entries (a key can be present from several tabs or nodes).
-    topics: DashMap<String, BTreeMap<String, Vec<Entry>>>,
+    topics: DashMap<String, Topic>,
     next_ref: AtomicU64,
 }
 
@@ -102,6 +110,7 @@ impl Presence {
             .topics
             .entry(topic.to_owned())
             .or_default()
+            .change()
             .entry(key.to_owned())
             .or_default()
             .push(entry);
@@ -121,8 +130,10 @@ impl Presence {
         self.inner
             .topics
             .get(topic)
-            .map_or_else(BTreeMap::new, |keys| {
-                keys.iter()
+            .map_or_else(BTreeMap::new, |topic| {
+                topic
+                    .keys
+                    .iter()
                     .map(|(key, entries)| {
                         (
                             key.clone(),
@@ -135,24 +146,39 @@ impl Presence {
 
     /// How many keys are present on `topic`.
     pub fn count(&self, topic: &str) -> usize {
-        self.inner.topics.get(topic).map_or(0, |keys| keys.len())
+        self.inner
+            .topics
+            .get(topic)
+            .map_or(0, |topic| topic.keys.len())
     }
 
     /// The first `n` keys on `topic` in key order, each with how many times it is tracked:
-    /// enough to show who is online in a big room without copying everyone.
-    pub fn first(&self, topic: &str, n: usize) -> Vec<(String, usize)> {
-        self.inner.topics.get(topic).map_or_else(Vec::new, |keys| {
-            keys.iter()
-                .take(n)
-                .map(|(key, entries)| (key.clone(), entries.len()))
-                .collect()
-        })
+    /// enough to show who is online in a big room. Every view asking between two changes
+    /// gets the same shared list, not a copy of its own.
+    pub fn first(&self, topic: &str, n: usize) -> Arc<[(String, usize)]> {
+        let Some(mut topic) = self.inner.topics.get_mut(topic) else {
+            return Arc::new([]);
+        };
+        if let Some((cached_n, list)) = &topic.first {
+            if *cached_n == n {
+                return list.clone();
+            }
+        }
+        let list: Arc<[(String, usize)]> = topic
+            .keys
+            .iter()
+            .take(n)
+            .map(|(key, entries)| (key.clone(), entries.len()))
+            .collect();
+        topic.first = Some((n, list.clone()));
+        list
     }
 
     fn untrack(&self, topic: &str, key: &str, reference: u64) {
         let mut left = None;
         let mut topic_empty = false;
-        if let Some(mut keys) = self.inner.topics.get_mut(topic) {
+        if let Some(mut topic) = self.inner.topics.get_mut(topic) {
+            let keys = topic.change();
             if let Some(entries) = keys.get_mut(key) {
                 if let Some(i) = entries.iter().position(|e| e.reference == reference) {
                     left = Some(entries.remove(i).meta);
@@ -166,13 +192,21 @@ impl Presence {
         if topic_empty {
             self.inner
                 .topics
-                .remove_if(topic, |_, keys| keys.is_empty());
+                .remove_if(topic, |_, topic| topic.keys.is_empty());
         }
         if let Some(meta) = left {
             let mut diff = PresenceDiff::default();
             diff.leaves.insert(key.to_owned(), vec![meta]);
             self.inner.pubsub.broadcast(topic, diff);
         }
+    }
+}
+
+impl Topic {
+    /// The keys, to change: the cached list no longer holds.
+    fn change(&mut self) -> &mut BTreeMap<String, Vec<Entry>> {
+        self.first = None;
+        &mut self.keys
     }
 }
 

@@ -98,14 +98,14 @@ impl<V: LiveView> Socket<V> {
     }
 
     /// Subscribes the view to `topic`: every message of type `M` broadcast there arrives in
-    /// `handle_info` as `into(message)`. Only once connected (the dead render has no
+    /// `handle_info` as `into(message)`, shared (`Arc`) with every other subscriber. Only once connected (the dead render has no
     /// process to deliver to); the subscription ends with the view's process.
     ///
     /// A message that finds the view's mailbox full is not waited for: it is counted,
     /// logged, and the view's `handle_lagged` runs so it can reload what it missed.
-    pub fn subscribe<M>(&mut self, topic: &str, into: fn(M) -> V::Info)
+    pub fn subscribe<M>(&mut self, topic: &str, into: fn(Arc<M>) -> V::Info)
     where
-        M: DeserializeOwned + Clone + Send + Sync + 'static,
+        M: DeserializeOwned + Send + Sync + 'static,
     {
         let Some(sender) = self.mailbox.sender().cloned() else {
             return;
@@ -118,7 +118,7 @@ impl<V: LiveView> Socket<V> {
         self.pubsub.subscribe(
             topic,
             Subscriber::new(self.id, move |message| {
-                let Some(value) = message.get::<M>() else {
+                let Some(value) = message.get_shared::<M>() else {
                     return Delivery::Skipped;
                 };
                 match sender.try_send(into(value)) {
@@ -139,7 +139,7 @@ impl<V: LiveView> Socket<V> {
     /// Broadcasts `message` to every subscriber of `topic` but this view.
     pub fn broadcast_from<M>(&self, topic: &str, message: M)
     where
-        M: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        M: Serialize + DeserializeOwned + Send + Sync + 'static,
     {
         self.pubsub.broadcast_from(self.id, topic, message);
     }

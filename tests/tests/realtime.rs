@@ -3,6 +3,7 @@
 //! merges them.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -45,8 +46,8 @@ enum RoomEvent {
 
 #[derive(Debug)]
 enum RoomInfo {
-    Said(Said),
-    Presence(PresenceDiff),
+    Said(Arc<Said>),
+    Presence(Arc<PresenceDiff>),
 }
 
 impl LiveView for Room {
@@ -100,7 +101,7 @@ impl LiveView for Room {
         self.infos += 1;
         match info {
             RoomInfo::Said(said) => {
-                self.said.insert(said.id, said);
+                self.said.insert(said.id, Said::clone(&said));
             }
             RoomInfo::Presence(diff) => {
                 assert_eq!(

@@ -96,6 +96,27 @@ impl Message {
         }
     }
 
+    /// The value shared, when the message is an `M`: what a subscriber gets, so a message
+    /// fanned out to 10,000 views is one value, not 10,000 copies.
+    pub fn get_shared<M>(&self) -> Option<Arc<M>>
+    where
+        M: DeserializeOwned + Send + Sync + 'static,
+    {
+        if *self.kind != *kind_of::<M>() {
+            return None;
+        }
+        match &self.payload {
+            Payload::Local { value, .. } => value.clone().downcast::<M>().ok(),
+            Payload::Encoded(json) => match serde_json::from_str(json) {
+                Ok(value) => Some(Arc::new(value)),
+                Err(error) => {
+                    tracing::warn!(kind = %self.kind, %error, "undecodable pubsub message");
+                    None
+                }
+            },
+        }
+    }
+
     /// The value as JSON, to send to another node.
     pub fn to_json(&self) -> serde_json::Result<String> {
         match &self.payload {

@@ -135,7 +135,7 @@ impl dyn PubSub {
     /// ```
     pub fn broadcast<M>(&self, topic: &str, message: M)
     where
-        M: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        M: Serialize + DeserializeOwned + Send + Sync + 'static,
     {
         self.publish(topic, Message::new(message), None);
     }
@@ -143,7 +143,7 @@ impl dyn PubSub {
     /// Like [`broadcast`](Self::broadcast), skipping subscriber `from` (the sender).
     pub fn broadcast_from<M>(&self, from: SubscriberId, topic: &str, message: M)
     where
-        M: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+        M: Serialize + DeserializeOwned + Send + Sync + 'static,
     {
         self.publish(topic, Message::new(message), Some(from));
     }
