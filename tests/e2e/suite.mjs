@@ -69,13 +69,15 @@ export const connected = (page, timeout) => waitForState(page, 'phx-connected', 
  * A test with its own browser context. `body` gets `{ page, logs, server, newPage }`;
  * `newPage(label, contextOptions)` opens a further context (a second person) and returns
  * `{ context, page, logs }`. `contextOptions` go to browser.newContext, except `label`,
- * which names the first page in logs when a test opens several (default `page 1`). Every context is closed when the test ends (closing one early
+ * which names the first page in logs when a test opens several (default `page 1`), and
+ * `todo` (a string saying why): a known bug, so the test runs and reports, failing or not,
+ * without failing the run. Every context is closed when the test ends (closing one early
  * is fine). On failure the error carries each page's console, errors and websocket frames
  * plus the server's last log lines; console errors are also reported as diagnostics when
  * the test passes (E2E_VERBOSE=1: the whole logs).
  */
-export function spec(name, getServer, body, contextOptions = {}) {
-  test(name, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+export function spec(name, getServer, body, { todo, ...contextOptions } = {}) {
+  test(name, { timeout: TEST_TIMEOUT_MS, todo }, async (t) => {
     const opened = [];
     const open = async (label, options) => {
       const one = await openPage(shared.browser, options);
