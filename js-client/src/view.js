@@ -215,11 +215,16 @@ export class LiveView {
     return ref;
   }
 
-  /** The URL changed inside this view (patch link, back/forward). */
-  nav(url) {
+  /**
+   * The URL changed inside this view (patch link, back/forward). After back/forward the
+   * page shows the state of that URL, so the reply's values go into the focused field's
+   * form too (as after a submit): a search box shows the query whose results it shows.
+   */
+  nav(url, fromHistory = false) {
     if (!this.joined) return 0;
     this.lastUrl = url;
-    const ref = this.transport.send([FRAME_NAV, url], (diff, meta) => this.update(diff, meta, ref));
+    const form = fromHistory ? this.doc.activeElement?.form ?? null : null;
+    const ref = this.transport.send([FRAME_NAV, url], (diff, meta) => this.update(diff, meta, ref, form));
     return ref;
   }
 
@@ -233,7 +238,7 @@ export class LiveView {
   popState() {
     const url = this.win.location.href;
     if (this.lastUrl && url.split('#')[0] === this.lastUrl.split('#')[0]) return;
-    this.nav(url);
+    this.nav(url, true);
   }
 }
 

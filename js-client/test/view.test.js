@@ -115,6 +115,20 @@ test('the reply to a submit clears the focused input of the submitted form; focu
   assert.equal($('p').textContent, 'hello');
 });
 
+test('after back/forward, the focused field shows the value of the URL the page went back to', () => {
+  const { ws } = mount(chat('sao'));
+  const input = $('#msg');
+  input.focus();
+  input.value = 'sao';
+  window.history.replaceState(null, '', '/search?q=zur'); // as Back does
+  window.dispatchEvent(new window.PopStateEvent('popstate', { state: null }));
+  assert.equal(ws.lastSent[1], 'nav');
+  ws.receive([ws.lastSent[0], { '': chat('zur') }]);
+  assert.equal($('#msg'), input, 'same node');
+  assert.equal(document.activeElement, input);
+  assert.equal(input.value, 'zur');
+});
+
 test('the reply to a change does not touch the focused input: value and caret stay', () => {
   const { ws } = mount(chat(''));
   const input = $('#msg');

@@ -359,12 +359,6 @@ describe('search', () => {
       // focused element.
       await backAndForward(page, async () => assert.equal((await box(page)).focused, true, 'the box has the focus'));
     },
-    {
-      todo:
-        'known bug: after back, the focused box still shows "sao" above the results of "zur". ' +
-        "js-client morph.js keeps a focused control's value unless the diff answers its form's " +
-        'submit; the reply to a back/forward nav is not one',
-    },
   );
 
   spec('arrow_down_twice_selects_the_second_result_and_enter_opens_its_details', server, async ({ page, server }) => {
