@@ -127,3 +127,16 @@ export function mount(html, { join = true, random = () => 0.5, storage = new Fak
 
 /** The frames sent after the join, without their refs. */
 export const events = (ws) => ws.sent.slice(1).map(([, ...rest]) => rest);
+
+/** Runs `fn` with console.warn captured; returns the warnings it printed. */
+export const quietly = (fn) => {
+  const warn = console.warn;
+  const seen = [];
+  console.warn = (...a) => seen.push(a.join(' '));
+  try {
+    fn();
+  } finally {
+    console.warn = warn;
+  }
+  return seen;
+};

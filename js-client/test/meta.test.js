@@ -3,20 +3,8 @@
 import { window, document } from '../test-support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mount } from '../test-support/fakes.js';
+import { mount, quietly } from '../test-support/fakes.js';
 import { applyMeta } from '../src/meta.js';
-
-const quietly = (fn) => {
-  const warn = console.warn;
-  const seen = [];
-  console.warn = (...a) => seen.push(a.join(' '));
-  try {
-    fn();
-  } finally {
-    console.warn = warn;
-  }
-  return seen;
-};
 
 test('meta: title, events on window, error on the container, patch pushes and replaces history', () => {
   const { ws, root } = mount('<p>x</p>');

@@ -8,7 +8,7 @@ import { normalised } from '../test-support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mount, FakeWebSocket } from '../test-support/fakes.js';
+import { mount, FakeWebSocket, quietly } from '../test-support/fakes.js';
 
 const load = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const cases = load('../../tests/vectors/streams.json');
@@ -21,19 +21,6 @@ test('stream vectors are present and well formed', () => {
     assert.ok(c.diffs.length > 0 && c.diffs.length === c.renders.length, c.name);
   }
 });
-
-// Runs `fn` with console.warn captured; returns what was warned.
-const quietly = (fn) => {
-  const warned = [];
-  const warn = console.warn;
-  console.warn = (...a) => warned.push(a.join(' '));
-  try {
-    fn();
-  } finally {
-    console.warn = warn;
-  }
-  return warned;
-};
 
 // The page as the dead render left it, the join reply, then every following diff pushed.
 function run(c) {

@@ -3,23 +3,11 @@
 import { document } from '../test-support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mount, FakeWebSocket, events } from '../test-support/fakes.js';
+import { mount, FakeWebSocket, events, quietly } from '../test-support/fakes.js';
 import { backoff, BACKOFF_MAX_MS } from '../src/transport.js';
 
 const $ = (sel) => document.querySelector(sel);
 const state = (root) => ['phx-loading', 'phx-connected', 'phx-error'].filter((c) => root.classList.contains(c));
-const quietly = (fn) => {
-  const warn = console.warn;
-  const seen = [];
-  console.warn = (...a) => seen.push(a.join(' '));
-  try {
-    fn();
-  } finally {
-    console.warn = warn;
-  }
-  return seen;
-};
-
 test('replies are routed by ref; pushed updates (ref 0) apply too', () => {
   const { ws, root } = mount('<button id="a" phx-click="a">a</button><button id="b" phx-click="b">b</button><p id="p">0</p>');
   $('#a').click();

@@ -3,24 +3,12 @@
 import { document } from '../test-support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mount, FakeWebSocket, FakeStorage } from '../test-support/fakes.js';
+import { mount, FakeWebSocket, FakeStorage, quietly } from '../test-support/fakes.js';
 import { websocketUrl } from '../src/view.js';
 import { RELOAD_KEY } from '../src/protocol.js';
 
 const $ = (sel) => document.querySelector(sel);
 const state = (root) => ['phx-loading', 'phx-connected', 'phx-error'].filter((c) => root.classList.contains(c));
-const quietly = (fn) => {
-  const warn = console.warn;
-  const seen = [];
-  console.warn = (...a) => seen.push(a.join(' '));
-  try {
-    fn();
-  } finally {
-    console.warn = warn;
-  }
-  return seen;
-};
-
 test('join: websocket URL, frame shape, states loading -> connected', () => {
   const { root, ws } = mount('<p>dead render</p>', { join: false });
   assert.equal(ws.url, 'ws://localhost:4000/counter?vsn=1');

@@ -8,6 +8,7 @@
 //! loadgen idle      --url ... --connections 10000 --server-pid PID[,PID...] [--sources 8]
 //! loadgen hold      --url ... --connections 16000 --seconds 110 [--sources 4 --first-source 5]
 //! loadgen fanout    --url .../chat --connections 1000 --messages 100 --server-pid PID
+//! loadgen search-bytes --url .../search
 //! loadgen floor     --requests 20000
 //! loadgen floor-busy --connections 200 --seconds 10
 //! ```
@@ -118,6 +119,12 @@ fn parse_args() -> Result<Args, String> {
 
 /// The dead render, over a raw HTTP/1.1 request; returns the page's session token.
 async fn session_token(addr: SocketAddr, path: &str) -> Result<String, String> {
+    let page = http_get(addr, path).await?;
+    testing::session_token(&page).ok_or_else(|| "the page has no data-phx-session".to_string())
+}
+
+/// A page, over a raw HTTP/1.1 request.
+async fn http_get(addr: SocketAddr, path: &str) -> Result<String, String> {
     let mut stream = TcpStream::connect(addr)
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -131,7 +138,7 @@ async fn session_token(addr: SocketAddr, path: &str) -> Result<String, String> {
         .read_to_string(&mut page)
         .await
         .map_err(|e| e.to_string())?;
-    testing::session_token(&page).ok_or_else(|| "the page has no data-phx-session".to_string())
+    Ok(page)
 }
 
 /// Opens a socket from source address 127.0.0.(first_source + i % sources) and joins the
@@ -395,6 +402,47 @@ fn cpu_seconds(pids: &[u32]) -> Result<f64, String> {
         .sum()
 }
 
+/// The reply to a search that replaces 20 results with 20 others, against the new
+/// results' HTML as the dead render writes it.
+async fn search_bytes(args: &Args, token: &str) -> Result<Value, String> {
+    let mut ws = join(args, token, 0).await?;
+    let mut frame_bytes = Vec::new();
+    for (reference, query) in [(2, "san"), (3, "ber")] {
+        let frame = json!([reference, "event", "search", {"query": query, "_target": "query"}]);
+        ws.send(Message::text(frame.to_string()))
+            .await
+            .map_err(|e| e.to_string())?;
+        frame_bytes.push(reply(&mut ws).await?);
+    }
+    // The same results as the dead render of the new URL writes them.
+    let page = http_get(args.addr, &format!("{}?q=ber", args.path)).await?;
+    let start = page.find("<ul id=\"results\"").ok_or("no results list")?;
+    let end = start + page[start..].find("</ul>").ok_or("no end of the list")? + 5;
+    let results = &page[start..end];
+    let text: String = {
+        let mut inside = false;
+        results
+            .chars()
+            .filter(|&c| {
+                let keep = !inside && c != '<';
+                if c == '<' {
+                    inside = true;
+                } else if c == '>' {
+                    inside = false;
+                }
+                keep
+            })
+            .collect()
+    };
+    Ok(json!({
+        "mode": "search-bytes",
+        "reply_frame_bytes": frame_bytes[1],
+        "results_html_bytes": results.len(),
+        "results_text_bytes": text.len(),
+        "frame_over_html": frame_bytes[1] as f64 / results.len() as f64,
+    }))
+}
+
 /// N chat views and one sender: each message's time until the last view has its update.
 async fn fanout(args: &Args, token: &str) -> Result<Value, String> {
     let before = rss_kib(&args.server_pids)?;
@@ -539,8 +587,9 @@ async fn run(args: Args) -> Result<Value, String> {
             Ok(Value::Null)
         }
         "fanout" => fanout(&args, &token).await,
+        "search-bytes" => search_bytes(&args, &token).await,
         other => Err(format!(
-            "unknown mode {other:?}: roundtrip, busy, idle, hold, fanout, floor or floor-busy"
+            "unknown mode {other:?}: roundtrip, busy, idle, hold, fanout, search-bytes, floor or floor-busy"
         )),
     }
 }
