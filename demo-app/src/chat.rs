@@ -25,9 +25,11 @@ const PAGE: u32 = 50;
 const WINDOW: usize = 500;
 /// Names shown in the online list; the count covers everyone.
 const ONLINE_SHOWN: usize = 12;
-/// The online list is refreshed at most this often: in a busy room, people come and go
-/// faster than anyone can read the list.
+/// The online list is refreshed at most this often, plus [`ONLINE_REFRESH_PER_PERSON`] for
+/// each person online: in a busy room people come and go faster than anyone can read the
+/// list, and every refresh is one render in every open page.
 const ONLINE_REFRESH: Duration = Duration::from_millis(250);
+const ONLINE_REFRESH_PER_PERSON: Duration = Duration::from_micros(200);
 
 /// The chat room view.
 #[derive(Debug)]
@@ -207,7 +209,9 @@ impl LiveView for Chat {
             }
             ChatInfo::Presence(_) if !self.online_refresh_due => {
                 self.online_refresh_due = true;
-                socket.send_after(ONLINE_REFRESH, ChatInfo::RefreshOnline);
+                let people = u32::try_from(self.online_count).unwrap_or(u32::MAX);
+                let wait = ONLINE_REFRESH + ONLINE_REFRESH_PER_PERSON * people;
+                socket.send_after(wait.min(Duration::from_secs(5)), ChatInfo::RefreshOnline);
             }
             ChatInfo::Presence(_) => {}
             ChatInfo::RefreshOnline => self.refresh_online(socket),

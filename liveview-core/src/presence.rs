@@ -1,15 +1,18 @@
 //! Presence: who is on a topic right now, kept up to date in every view that cares.
 //!
 //! A view [`track`](crate::Socket::track)s itself under a key (a user name, an id) with some
-//! metadata; the entry lives as long as the view's process, however that ends. Every join
-//! and leave is broadcast on the topic as a [`PresenceDiff`], so views subscribed to it can
-//! update their "who's online" list without asking again. Entries carry the node they were
+//! metadata; the entry lives as long as the view's process, however that ends. Joins and
+//! leaves are broadcast on the topic as a [`PresenceDiff`], so views subscribed to it can
+//! update their "who's online" list without asking again; those within 50 ms of each other
+//! travel as one diff, so a room that thousands join at once does not wake every view once
+//! per join. Entries carry the node they were
 //! tracked on and a unique ref, so a backend that spans nodes can merge and expire them per
 //! node; there is no global lock, only one shard of a map per topic.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
@@ -56,7 +59,12 @@ struct Inner {
     /// topic -> key -> entries (a key can be present from several tabs or nodes).
     topics: DashMap<String, Topic>,
     next_ref: AtomicU64,
+    /// Joins and leaves not yet broadcast, by topic.
+    pending: DashMap<String, PresenceDiff>,
 }
+
+/// How long joins and leaves gather before their diff is broadcast.
+const BATCH: Duration = Duration::from_millis(50);
 
 impl std::fmt::Debug for Presence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -76,6 +84,7 @@ impl Presence {
                 pubsub,
                 topics: DashMap::new(),
                 next_ref: AtomicU64::new(1),
+                pending: DashMap::new(),
             }),
         }
     }
@@ -114,9 +123,9 @@ impl Presence {
             .entry(key.to_owned())
             .or_default()
             .push(entry);
-        let mut diff = PresenceDiff::default();
-        diff.joins.insert(key.to_owned(), vec![meta]);
-        self.inner.pubsub.broadcast(topic, diff);
+        self.announce(topic, |diff| {
+            diff.joins.entry(key.to_owned()).or_default().push(meta)
+        });
         Tracked {
             presence: self.clone(),
             topic: topic.to_owned(),
@@ -174,6 +183,32 @@ impl Presence {
         list
     }
 
+    /// Adds a join or leave to the topic's next diff, which goes out [`BATCH`] after the
+    /// first change: a room where hundreds join within a moment gets one diff per subscriber
+    /// for all of them, not one per join. Outside a tokio runtime it goes out at once.
+    fn announce(&self, topic: &str, change: impl FnOnce(&mut PresenceDiff)) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            let mut diff = PresenceDiff::default();
+            change(&mut diff);
+            self.inner.pubsub.broadcast(topic, diff);
+            return;
+        };
+        let mut pending = self.inner.pending.entry(topic.to_owned()).or_default();
+        let first = pending.joins.is_empty() && pending.leaves.is_empty();
+        change(&mut pending);
+        drop(pending);
+        if first {
+            let presence = self.clone();
+            let topic = topic.to_owned();
+            runtime.spawn(async move {
+                tokio::time::sleep(BATCH).await;
+                if let Some((_, diff)) = presence.inner.pending.remove(&topic) {
+                    presence.inner.pubsub.broadcast(&topic, diff);
+                }
+            });
+        }
+    }
+
     fn untrack(&self, topic: &str, key: &str, reference: u64) {
         let mut left = None;
         let mut topic_empty = false;
@@ -195,9 +230,9 @@ impl Presence {
                 .remove_if(topic, |_, topic| topic.keys.is_empty());
         }
         if let Some(meta) = left {
-            let mut diff = PresenceDiff::default();
-            diff.leaves.insert(key.to_owned(), vec![meta]);
-            self.inner.pubsub.broadcast(topic, diff);
+            self.announce(topic, |diff| {
+                diff.leaves.entry(key.to_owned()).or_default().push(meta)
+            });
         }
     }
 }
