@@ -416,7 +416,8 @@ async fn search_bytes(args: &Args, token: &str) -> Result<Value, String> {
     }
     // The same results as the dead render of the new URL writes them.
     let page = http_get(args.addr, &format!("{}?q=ber", args.path)).await?;
-    let start = page.find("<ul id=\"results\"").ok_or("no results list")?;
+    let id = page.find("id=\"results\"").ok_or("no results list")?;
+    let start = page[..id].rfind("<ul").ok_or("no results list")?;
     let end = start + page[start..].find("</ul>").ok_or("no end of the list")? + 5;
     let results = &page[start..end];
     let text: String = {
