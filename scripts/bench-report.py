@@ -34,6 +34,8 @@ results = {
     "tcp_ceiling_busy": json.loads((out / "floor-busy.json").read_text()),
     "busy": [json.loads(l) for l in (out / "busy.jsonl").read_text().splitlines() if l],
     "idle": [json.loads(l) for l in (out / "idle.jsonl").read_text().splitlines() if l],
+    "chat_fanout": [json.loads(l) for l in (out / "fanout.jsonl").read_text().splitlines() if l],
+    "search_bytes": json.loads((out / "search-bytes.json").read_text()),
 }
 (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
