@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use liveview_core::maud::{html, Markup};
-use liveview_core::presence::PresenceDiff;
+use liveview_core::presence::{PresenceDiff, Roster};
 use liveview_core::stream::{At, Limit, Stream};
 use liveview_core::{Lagged, LiveEvent, LiveView, Params, Result, Session, Socket};
 use time::OffsetDateTime;
@@ -43,7 +43,7 @@ pub struct Chat {
     oldest: Option<i64>,
     has_older: bool,
     /// Who is online: the first names with their number of open tabs, and how many in all.
-    online: Arc<[(String, usize)]>,
+    online: Roster,
     online_count: usize,
     /// A refresh of the online list is scheduled.
     online_refresh_due: bool,

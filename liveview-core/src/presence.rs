@@ -40,11 +40,15 @@ struct Entry {
     meta: Value,
 }
 
+/// Keys on a topic, each with how many times it is tracked (tabs, nodes): shared by every
+/// view that shows them.
+pub type Roster = Arc<[(String, usize)]>;
+
 /// Who is on one topic, and the last [`Presence::first`] answer until someone comes or goes.
 #[derive(Default)]
 struct Topic {
     keys: BTreeMap<String, Vec<Entry>>,
-    first: Option<(usize, Arc<[(String, usize)]>)>,
+    first: Option<(usize, Roster)>,
 }
 
 /// A presence registry for one node. Cheap to clone.
@@ -164,7 +168,7 @@ impl Presence {
     /// The first `n` keys on `topic` in key order, each with how many times it is tracked:
     /// enough to show who is online in a big room. Every view asking between two changes
     /// gets the same shared list, not a copy of its own.
-    pub fn first(&self, topic: &str, n: usize) -> Arc<[(String, usize)]> {
+    pub fn first(&self, topic: &str, n: usize) -> Roster {
         let Some(mut topic) = self.inner.topics.get_mut(topic) else {
             return Arc::new([]);
         };
@@ -173,7 +177,7 @@ impl Presence {
                 return list.clone();
             }
         }
-        let list: Arc<[(String, usize)]> = topic
+        let list: Roster = topic
             .keys
             .iter()
             .take(n)

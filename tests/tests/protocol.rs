@@ -18,6 +18,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 struct Probe {
     ticks: u32,
     path: String,
+    broken_render: bool,
 }
 
 #[derive(LiveEvent)]
@@ -29,16 +30,18 @@ enum ProbeEvent {
     Go,
     Notify,
     Burst,
+    BreakRender,
 }
 
 impl LiveView for Probe {
     type Event = ProbeEvent;
     type Info = u32;
 
-    async fn mount(_: Params, _: &Session, _: &mut Socket<Self>) -> Result<Self> {
+    async fn mount(params: Params, _: &Session, _: &mut Socket<Self>) -> Result<Self> {
         Ok(Probe {
             ticks: 0,
             path: String::new(),
+            broken_render: params.get("broken").is_some(),
         })
     }
 
@@ -72,6 +75,7 @@ impl LiveView for Probe {
                     mailbox.send(1).await?;
                 }
             }
+            ProbeEvent::BreakRender => self.broken_render = true,
             ProbeEvent::Notify => {
                 socket.put_flash("info", "Saved");
                 socket.push_event("highlight", json!({"id": 3}));
@@ -86,6 +90,7 @@ impl LiveView for Probe {
     }
 
     fn render(&self) -> Markup {
+        assert!(!self.broken_render, "render fell over");
         html! { p id="ticks" { "ticks " (self.ticks) } p id="path" { (self.path) } }
     }
 }
@@ -197,7 +202,7 @@ async fn unknown_events_and_bad_payloads_name_the_problem() {
     send(&mut ws, json!([2, "event", "fly", {}])).await;
     assert_eq!(
         next(&mut ws).await[2]["error"],
-        "unknown event \"fly\"; this view handles: panic, fail, tick, add, go, notify, burst"
+        "unknown event \"fly\"; this view handles: panic, fail, tick, add, go, notify, burst, break_render"
     );
     send(&mut ws, json!([3, "event", "add", {"amount": "lots"}])).await;
     let error = next(&mut ws).await[2]["error"].as_str().unwrap().to_owned();
@@ -297,6 +302,30 @@ async fn a_panic_or_error_ends_only_that_view() {
     }
     send(&mut other, json!([2, "event", "add", {"amount": 1}])).await;
     assert_eq!(next(&mut other).await, json!([2, {"ticks": [[2, 1, "1"]]}]));
+}
+
+#[tokio::test]
+async fn a_panic_in_render_ends_the_view_with_a_fatal_frame_and_1011() {
+    let mut other = joined(config()).await;
+    let mut ws = joined(config()).await;
+    send(&mut ws, json!([2, "event", "break_render", {}])).await;
+    assert_eq!(
+        next(&mut ws).await,
+        json!([2, null, {"fatal": "the view crashed; rejoining"}])
+    );
+    assert_eq!(next(&mut ws).await["closed"][0], 1011);
+    send(&mut other, json!([2, "event", "add", {"amount": 1}])).await;
+    assert_eq!(next(&mut other).await, json!([2, {"ticks": [[2, 1, "1"]]}]));
+}
+
+#[tokio::test]
+async fn a_dead_render_that_panics_answers_500_and_the_server_goes_on() {
+    let router = app(config());
+    let error = dead_render(router.clone(), "/probe?broken=1")
+        .await
+        .unwrap_err();
+    assert!(error.0.contains("500"), "{error}");
+    assert!(dead_render(router, "/probe").await.is_ok());
 }
 
 #[tokio::test]
