@@ -7,7 +7,7 @@
 //! use liveview_core::LiveConfig;
 //!
 //! let state = demo_app::AppState::open(&demo_app::db::database_url_from_env()).await?;
-//! let app = demo_app::router(LiveConfig::from_env(), state);
+//! let app = demo_app::router(LiveConfig::default(), state);
 //! # let _ = app;
 //! # Ok(())
 //! # }

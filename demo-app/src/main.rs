@@ -57,7 +57,7 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
 
     let state = demo_app::AppState::open(&demo_app::db::database_url_from_env()).await?;
-    let app = demo_app::router(LiveConfig::from_env(), state);
+    let app = demo_app::router(LiveConfig::from_env()?, state);
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,

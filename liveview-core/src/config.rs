@@ -57,19 +57,36 @@ impl LiveConfig {
     /// The defaults, overridden by the environment: `LIVEVIEW_SECRET` (at least 32 bytes)
     /// as the signing key, `LIVEVIEW_ALLOWED_ORIGINS` (comma-separated) as extra origins,
     /// `LIVEVIEW_EVENTS_PER_SECOND` as both the event rate and burst.
-    pub fn from_env() -> Self {
+    ///
+    /// A setting that is present but wrong is an error, not a silent fallback: a server
+    /// whose `LIVEVIEW_SECRET` is too short would otherwise sign with a random key, and its
+    /// pages would stop joining on every other node and after every restart.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), liveview_core::ConfigError> {
+    /// let config = liveview_core::LiveConfig::from_env()?;
+    /// # let _ = config;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
         let mut config = LiveConfig::default();
         if let Ok(secret) = std::env::var("LIVEVIEW_SECRET") {
-            if secret.len() >= 32 {
-                config.secret_key = Some(secret.into_bytes());
-            } else {
-                tracing::error!("LIVEVIEW_SECRET is shorter than 32 bytes; using a random key");
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError(format!(
+                    "LIVEVIEW_SECRET is {} bytes; it must be at least {MIN_SECRET_BYTES} \
+                     (for example: openssl rand -hex 32)",
+                    secret.len()
+                )));
             }
+            config.secret_key = Some(secret.into_bytes());
         }
-        if let Some(rate) = std::env::var("LIVEVIEW_EVENTS_PER_SECOND")
-            .ok()
-            .and_then(|r| r.parse().ok())
-        {
+        if let Ok(rate) = std::env::var("LIVEVIEW_EVENTS_PER_SECOND") {
+            let rate: u32 = rate.parse().map_err(|_| {
+                ConfigError(format!(
+                    "LIVEVIEW_EVENTS_PER_SECOND must be a whole number, not {rate:?}"
+                ))
+            })?;
             config.events_per_second = rate;
             config.event_burst = rate;
         }
@@ -80,6 +97,21 @@ impl LiveConfig {
                 .filter(|o| !o.is_empty())
                 .collect();
         }
-        config
+        Ok(config)
     }
 }
+
+/// The shortest signing key accepted: 256 bits, HMAC-SHA256's own strength.
+const MIN_SECRET_BYTES: usize = 32;
+
+/// A setting in the environment is present but unusable; the message says which and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}

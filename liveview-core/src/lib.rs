@@ -31,13 +31,14 @@
 //!     }
 //! }
 //!
-//! # async fn serve() {
-//! let live = Live::new(LiveConfig::from_env());
+//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+//! let live = Live::new(LiveConfig::from_env()?);
 //! let app = Router::new()
 //!     .route("/counter", live.view::<Counter>())
 //!     .merge(live.client_routes());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await.unwrap();
 //! axum::serve(listener, app).await.unwrap();
+//! # Ok(())
 //! # }
 //! ```
 //!
@@ -68,7 +69,7 @@ pub mod stream;
 pub mod testing;
 mod view;
 
-pub use config::LiveConfig;
+pub use config::{ConfigError, LiveConfig};
 pub use error::{BoxError, Result};
 pub use event::{EventError, LiveEvent};
 pub use flash::Flash;

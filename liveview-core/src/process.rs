@@ -27,6 +27,12 @@ const COALESCE_LIMIT: usize = 64;
 /// Most consecutive `push_patch`es followed within one callback.
 const PATCH_LIMIT: usize = 8;
 
+/// Bad frames in a row after which the connection is closed (1008): a client that keeps
+/// sending them is broken or hostile, and each one costs a reply and a log line.
+const BAD_FRAME_LIMIT: u32 = 20;
+/// The most of a client's text that goes into a log line.
+const LOGGED_CHARS: usize = 120;
+
 /// Close codes (RFC 6455).
 const GOING_AWAY: u16 = 1001;
 const POLICY: u16 = 1008;
@@ -87,6 +93,7 @@ pub(crate) async fn run<V: LiveView>(
         rendered: Rendered::new(String::new()),
         title: None,
         rate,
+        bad_frames: 0,
     };
     process.serve(join.reference, mailbox).await;
 }
@@ -198,6 +205,8 @@ struct Process<V: LiveView> {
     rendered: Rendered,
     title: Option<String>,
     rate: RateLimit,
+    /// Frames that could not be decoded since the last good one.
+    bad_frames: u32,
 }
 
 impl<V: LiveView> Process<V> {
@@ -268,9 +277,18 @@ impl<V: LiveView> Process<V> {
     /// Handles one client frame.
     async fn handle_frame(&mut self, text: &str) -> Result<(), Disconnected> {
         let (reference, frame) = match protocol::parse(text) {
-            Ok(parsed) => parsed,
+            Ok(parsed) => {
+                self.bad_frames = 0;
+                parsed
+            }
             Err(error) => {
-                tracing::warn!(reason = %error.reason, "bad frame");
+                tracing::warn!(reason = %for_log(&error.reason), "bad frame");
+                self.bad_frames += 1;
+                if self.bad_frames > BAD_FRAME_LIMIT {
+                    tracing::warn!("closing a connection that keeps sending bad frames");
+                    close(&mut self.ws, POLICY, "too many bad frames").await;
+                    return Err(Disconnected);
+                }
                 return self.refuse(error.reference, error.reason).await;
             }
         };
@@ -284,6 +302,10 @@ impl<V: LiveView> Process<V> {
             }
             ClientFrame::Join { .. } => self.refuse(reference, "already joined".into()).await,
             ClientFrame::Nav { url } => {
+                // A nav runs handle_params, a render and a diff: it counts like an event.
+                if !self.rate.allow(Instant::now()) {
+                    return self.rate_limited(reference).await;
+                }
                 let Some(uri) = parse_url(&url) else {
                     return self
                         .refuse(reference, format!("nav: invalid url {url:?}"))
@@ -294,11 +316,7 @@ impl<V: LiveView> Process<V> {
             }
             ClientFrame::Event { name, value } => {
                 if !self.rate.allow(Instant::now()) {
-                    let reason = format!(
-                        "rate limited: more than {} events per second",
-                        self.endpoint.config.events_per_second
-                    );
-                    return self.refuse(reference, reason).await;
+                    return self.rate_limited(reference).await;
                 }
                 if name == CLEAR_FLASH {
                     let kind = value.get("kind").and_then(Value::as_str);
@@ -308,7 +326,7 @@ impl<V: LiveView> Process<V> {
                 let event = match V::Event::decode(&name, value) {
                     Ok(event) => event,
                     Err(error) => {
-                        tracing::warn!(%error, "event refused");
+                        tracing::warn!(error = %for_log(&error.to_string()), "event refused");
                         return self.refuse(reference, error.to_string()).await;
                     }
                 };
@@ -331,6 +349,14 @@ impl<V: LiveView> Process<V> {
                 Err(Disconnected)
             }
         }
+    }
+
+    async fn rate_limited(&mut self, reference: u64) -> Result<(), Disconnected> {
+        let reason = format!(
+            "rate limited: more than {} events per second",
+            self.endpoint.config.events_per_second
+        );
+        self.refuse(reference, reason).await
     }
 
     async fn refuse(&mut self, reference: u64, reason: String) -> Result<(), Disconnected> {
@@ -425,4 +451,13 @@ async fn close(ws: &mut WebSocket, code: u16, reason: &str) {
         reason: reason.into(),
     };
     let _ = ws.send(Message::Close(Some(frame))).await;
+}
+
+/// Client-controlled text as it goes into the log: at most [`LOGGED_CHARS`] characters, so
+/// a client cannot fill the log with 64 KiB event names.
+fn for_log(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(LOGGED_CHARS) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()).into(),
+        None => text.into(),
+    }
 }

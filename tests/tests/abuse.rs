@@ -1,0 +1,229 @@
+//! A hostile client over real sockets: what the connection layer must survive. Each test
+//! is bounded in time.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use futures_util::{SinkExt as _, StreamExt as _};
+use liveview_core::maud::{html, Markup};
+use liveview_core::testing::{dead_render, join_frame, session_token};
+use liveview_core::{Live, LiveConfig, LiveView, Params, Result, Session, Socket};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tower::ServiceExt as _;
+
+struct Page;
+
+impl LiveView for Page {
+    type Event = ();
+    type Info = ();
+
+    async fn mount(_: Params, _: &Session, _: &mut Socket<Self>) -> Result<Self> {
+        Ok(Page)
+    }
+
+    async fn handle_event(&mut self, _: (), _: &mut Socket<Self>) -> Result<()> {
+        Ok(())
+    }
+
+    fn render(&self) -> Markup {
+        html! { p { "hello" } }
+    }
+}
+
+fn config() -> LiveConfig {
+    LiveConfig {
+        max_frame_bytes: 1024,
+        events_per_second: 5,
+        event_burst: 5,
+        ..LiveConfig::default()
+    }
+}
+
+fn app() -> Router {
+    let live = Live::new(config());
+    Router::new()
+        .route("/page", live.view::<Page>())
+        .merge(live.client_routes())
+}
+
+/// Serves the app on a loopback port; returns its address and a page token.
+async fn serve() -> (std::net::SocketAddr, String) {
+    let router = app();
+    let page = dead_render(router.clone(), "/page").await.unwrap();
+    let token = session_token(&page).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (addr, token)
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+async fn joined() -> Ws {
+    let (addr, token) = serve().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/page?vsn=1"))
+        .await
+        .unwrap();
+    let url = format!("http://{addr}/page");
+    ws.send(Message::text(join_frame(1, &token, &url)))
+        .await
+        .unwrap();
+    next(&mut ws).await;
+    ws
+}
+
+async fn next(ws: &mut Ws) -> Value {
+    match tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .expect("an answer in time")
+    {
+        Some(Ok(Message::Text(text))) => serde_json::from_str(text.as_str()).unwrap(),
+        Some(Ok(Message::Close(frame))) => {
+            json!({"closed": frame.map(|f| u16::from(f.code))})
+        }
+        other => json!({"other": format!("{other:?}")}),
+    }
+}
+
+#[tokio::test]
+async fn a_frame_announcing_more_than_the_limit_is_refused_before_its_payload_arrives() {
+    let (addr, _) = serve().await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /page?vsn=1 HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tcp.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"));
+    // A masked text frame announcing 8 MiB (under tungstenite's 16 MiB default), and no
+    // payload: the server must not wait to buffer it.
+    let mut frame = vec![0x81, 0x80 | 127];
+    frame.extend_from_slice(&(8u64 << 20).to_be_bytes());
+    frame.extend_from_slice(&[1, 2, 3, 4]);
+    tcp.write_all(&frame).await.unwrap();
+    let mut answer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut answer))
+        .await
+        .expect("the server answers without waiting for 8 MiB")
+        .unwrap();
+    // The error frame saying so (then a 1009 close), or a close, or a dropped connection:
+    // never a wait.
+    let text = String::from_utf8_lossy(&answer[..read]);
+    assert!(
+        read == 0 || answer[0] == 0x88 || text.contains("frame too large"),
+        "{text:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_keeps_sending_bad_frames_is_closed() {
+    let mut ws = joined().await;
+    let mut closed = None;
+    for i in 0..40 {
+        ws.send(Message::text(format!("not json {i}"))).await.ok();
+        let answer = next(&mut ws).await;
+        if !answer["closed"].is_null() {
+            closed = Some((i, answer["closed"].clone()));
+            break;
+        }
+        assert!(answer[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("malformed frame")));
+    }
+    let (after, code) = closed.expect("closed before 40 bad frames");
+    assert_eq!(code, 1008);
+    assert!(
+        after >= 20,
+        "20 bad frames are answered first, closed after {after}"
+    );
+}
+
+#[tokio::test]
+async fn nav_frames_count_against_the_rate_limit() {
+    let mut ws = joined().await;
+    let mut refused = 0;
+    for r in 2..14 {
+        ws.send(Message::text(
+            json!([r, "nav", "http://x/page?n=1"]).to_string(),
+        ))
+        .await
+        .unwrap();
+        let answer = next(&mut ws).await;
+        if answer[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("rate limited"))
+        {
+            refused += 1;
+        }
+    }
+    assert!(
+        refused >= 5,
+        "12 navs against a burst of 5: {refused} refused"
+    );
+}
+
+#[tokio::test]
+async fn only_http_pages_of_this_host_may_open_a_socket() {
+    let (addr, _) = serve().await;
+    for origin in [
+        format!("null://{addr}"),
+        format!("chrome-extension://{addr}"),
+        format!("file://{addr}"),
+    ] {
+        let mut request = format!("ws://{addr}/page?vsn=1")
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+        let error = tokio_tungstenite::connect_async(request).await.unwrap_err();
+        assert!(error.to_string().contains("403"), "{origin}: {error}");
+    }
+    let mut request = format!("ws://{addr}/page?vsn=1")
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", format!("http://{addr}").parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+}
+
+#[tokio::test]
+async fn pages_may_not_be_framed_or_sniffed() {
+    let response = app()
+        .oneshot(Request::get("/page").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["content-security-policy"], "frame-ancestors 'none'");
+}
+
+#[test]
+fn a_short_secret_or_a_bad_rate_in_the_environment_is_an_error_not_a_fallback() {
+    // One test owns these variables: tests run in parallel threads of one process.
+    std::env::set_var("LIVEVIEW_SECRET", "too short");
+    let error = LiveConfig::from_env().unwrap_err();
+    assert!(error.to_string().contains("at least 32"), "{error}");
+    std::env::set_var("LIVEVIEW_SECRET", "a".repeat(32));
+    std::env::set_var("LIVEVIEW_EVENTS_PER_SECOND", "lots");
+    let error = LiveConfig::from_env().unwrap_err();
+    assert!(error.to_string().contains("whole number"), "{error}");
+    std::env::remove_var("LIVEVIEW_EVENTS_PER_SECOND");
+    assert!(LiveConfig::from_env().is_ok());
+    std::env::remove_var("LIVEVIEW_SECRET");
+}
