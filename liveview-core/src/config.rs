@@ -29,6 +29,9 @@ pub struct LiveConfig {
     pub event_burst: u32,
     /// A socket with no frame for this long is closed (clients heartbeat every 30 s).
     pub idle_timeout: Duration,
+    /// How long one write to a client may take; a client that stops reading is dropped
+    /// after this, so it costs bounded memory and time.
+    pub write_timeout: Duration,
     /// How long a new socket may take to send its join frame.
     pub join_timeout: Duration,
     /// Origins allowed to open sockets besides the page's own host.
@@ -47,6 +50,7 @@ impl Default for LiveConfig {
             event_burst: 1000,
             idle_timeout: Duration::from_secs(60),
             join_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             allowed_origins: Vec::new(),
             mailbox_capacity: 1024,
         }

@@ -51,11 +51,11 @@ struct Join {
 }
 
 /// Runs one connection from the first frame to the close.
-pub(crate) async fn run<V: LiveView>(
-    mut ws: WebSocket,
-    endpoint: Arc<Endpoint>,
-    path_params: Params,
-) {
+pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, path_params: Params) {
+    let mut ws = Wire {
+        socket: ws,
+        write_timeout: endpoint.config.write_timeout,
+    };
     let Some(join) = await_join(&mut ws, &endpoint).await else {
         return;
     };
@@ -99,10 +99,10 @@ pub(crate) async fn run<V: LiveView>(
 }
 
 /// Waits for the join frame, answering anything else with an error.
-async fn await_join(ws: &mut WebSocket, endpoint: &Endpoint) -> Option<Join> {
+async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
     let deadline = tokio::time::Instant::now() + endpoint.config.join_timeout;
     loop {
-        let message = match tokio::time::timeout_at(deadline, ws.recv()).await {
+        let message = match tokio::time::timeout_at(deadline, ws.socket.recv()).await {
             Ok(Some(Ok(message))) => message,
             Ok(Some(Err(error))) => {
                 read_failed(ws, &error).await;
@@ -151,7 +151,7 @@ enum Incoming {
     Done,
 }
 
-async fn frame_text(ws: &mut WebSocket, endpoint: &Endpoint, message: Message) -> Incoming {
+async fn frame_text(ws: &mut Wire, endpoint: &Endpoint, message: Message) -> Incoming {
     match message {
         Message::Text(text) if text.len() > endpoint.config.max_frame_bytes => {
             let reason = format!(
@@ -178,7 +178,7 @@ async fn frame_text(ws: &mut WebSocket, endpoint: &Endpoint, message: Message) -
 }
 
 /// A read error ends the connection; a frame over the transport's hard limit gets a reason.
-async fn read_failed(ws: &mut WebSocket, error: &axum::Error) {
+async fn read_failed(ws: &mut Wire, error: &axum::Error) {
     let text = error.to_string();
     if text.contains("too long") || text.contains("Space limit") {
         tracing::warn!(%error, "frame too large");
@@ -198,7 +198,7 @@ async fn read_failed(ws: &mut WebSocket, error: &axum::Error) {
 }
 
 struct Process<V: LiveView> {
-    ws: WebSocket,
+    ws: Wire,
     endpoint: Arc<Endpoint>,
     mounted: Mounted<V>,
     /// What the client holds.
@@ -223,7 +223,7 @@ impl<V: LiveView> Process<V> {
         let mut last_frame = tokio::time::Instant::now();
         loop {
             tokio::select! {
-                frame = self.ws.recv() => {
+                frame = self.ws.socket.recv() => {
                     last_frame = tokio::time::Instant::now();
                     let message = match frame {
                         Some(Ok(message)) => message,
@@ -432,25 +432,42 @@ impl Outgoing {
 
 /// Ends the view after a failed callback: the client is told (without internals) and
 /// rejoins with a fresh mount; other connections are untouched.
-async fn crashed(ws: &mut WebSocket, reference: u64, crash: &Crash) {
+async fn crashed(ws: &mut Wire, reference: u64, crash: &Crash) {
     tracing::error!(reason = %crash, "view crashed");
     let fatal = ReplyMeta::fatal("the view crashed; rejoining");
     let _ = send(ws, protocol::reply(reference, None, &fatal)).await;
     close(ws, INTERNAL, "view crashed").await;
 }
 
-async fn send(ws: &mut WebSocket, text: String) -> Result<(), Disconnected> {
-    ws.send(Message::Text(text.into()))
-        .await
-        .map_err(|_| Disconnected)
+/// The websocket, with the time a write may take: a client that stops reading must not hold
+/// its process (and its memory) forever, so a write that cannot finish in time ends the
+/// connection.
+struct Wire {
+    socket: WebSocket,
+    write_timeout: std::time::Duration,
 }
 
-async fn close(ws: &mut WebSocket, code: u16, reason: &str) {
+async fn send(ws: &mut Wire, text: String) -> Result<(), Disconnected> {
+    match tokio::time::timeout(ws.write_timeout, ws.socket.send(Message::Text(text.into()))).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Disconnected),
+        Err(_) => {
+            tracing::warn!("closing a connection that stopped reading (write timeout)");
+            Err(Disconnected)
+        }
+    }
+}
+
+async fn close(ws: &mut Wire, code: u16, reason: &str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = ws.send(Message::Close(Some(frame))).await;
+    let _ = tokio::time::timeout(
+        ws.write_timeout,
+        ws.socket.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 /// Client-controlled text as it goes into the log: at most [`LOGGED_CHARS`] characters, so

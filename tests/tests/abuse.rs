@@ -36,6 +36,46 @@ impl LiveView for Page {
     }
 }
 
+/// A view that, once asked, pushes a 60 KB update after every update, forever.
+struct Firehose {
+    n: u32,
+}
+
+#[derive(liveview_core::LiveEvent)]
+enum FirehoseEvent {
+    Flood,
+}
+
+impl LiveView for Firehose {
+    type Event = FirehoseEvent;
+    type Info = ();
+
+    async fn mount(_: Params, _: &Session, socket: &mut Socket<Self>) -> Result<Self> {
+        if socket.connected() {
+            socket.subscribe(FIREHOSE, |_: std::sync::Arc<()>| ());
+        }
+        Ok(Firehose { n: 0 })
+    }
+
+    async fn handle_event(&mut self, _: FirehoseEvent, socket: &mut Socket<Self>) -> Result<()> {
+        socket.send_after(Duration::ZERO, ());
+        Ok(())
+    }
+
+    async fn handle_info(&mut self, _: (), socket: &mut Socket<Self>) -> Result<()> {
+        self.n += 1;
+        socket.send_after(Duration::ZERO, ());
+        Ok(())
+    }
+
+    fn render(&self) -> Markup {
+        let n = self.n;
+        html! { p { @for i in 0..8000 { (n) "-" (i) " " } } }
+    }
+}
+
+const FIREHOSE: &str = "firehose";
+
 fn config() -> LiveConfig {
     LiveConfig {
         max_frame_bytes: 1024,
@@ -46,9 +86,13 @@ fn config() -> LiveConfig {
 }
 
 fn app() -> Router {
-    let live = Live::new(config());
+    app_on(&Live::new(config()))
+}
+
+fn app_on(live: &Live) -> Router {
     Router::new()
         .route("/page", live.view::<Page>())
+        .route("/firehose", live.view::<Firehose>())
         .merge(live.client_routes())
 }
 
@@ -226,4 +270,41 @@ fn a_short_secret_or_a_bad_rate_in_the_environment_is_an_error_not_a_fallback() 
     std::env::remove_var("LIVEVIEW_EVENTS_PER_SECOND");
     assert!(LiveConfig::from_env().is_ok());
     std::env::remove_var("LIVEVIEW_SECRET");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
+    let live = Live::new(LiveConfig {
+        write_timeout: Duration::from_millis(300),
+        ..config()
+    });
+    let router = app_on(&live);
+    let page = dead_render(router.clone(), "/firehose").await.unwrap();
+    let token = session_token(&page).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/firehose?vsn=1"))
+        .await
+        .unwrap();
+    let url = format!("http://{addr}/firehose");
+    ws.send(Message::text(join_frame(1, &token, &url)))
+        .await
+        .unwrap();
+    next(&mut ws).await;
+    ws.send(Message::text(json!([2, "event", "flood", {}]).to_string()))
+        .await
+        .unwrap();
+    // From here on the client reads nothing; the server's writes fill the socket buffers.
+    let pubsub = live.pubsub();
+    assert_eq!(pubsub.subscriber_count(FIREHOSE), 1);
+    let gave_up = async {
+        while pubsub.subscriber_count(FIREHOSE) > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), gave_up)
+        .await
+        .expect("the process ended within 20 s of the client no longer reading");
+    drop(ws);
 }
