@@ -80,10 +80,20 @@ impl std::error::Error for StartError {
 
 /// The demo's routes: every screen, `/health`, and the live client.
 pub fn router(config: LiveConfig, state: AppState) -> Router {
-    let live = Live::new(config)
+    routes(&live(config, &state), state)
+}
+
+/// The demo's `Live`: its layout, and the database and index every view reaches. Keep it
+/// to [`Live::shutdown`] the views when the server stops.
+pub fn live(config: LiveConfig, state: &AppState) -> Live {
+    Live::new(config)
         .with_layout(layout::layout)
         .with_extension(state.db.clone())
-        .with_extension(state.cities.clone());
+        .with_extension(state.cities.clone())
+}
+
+/// The demo's routes on a given `Live`.
+pub fn routes(live: &Live, state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/counter") }))
         .route("/counter", live.view::<counter::Counter>())

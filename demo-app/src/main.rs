@@ -17,6 +17,9 @@ use axum::serve::ListenerExt as _;
 use liveview_core::LiveConfig;
 use tracing_subscriber::EnvFilter;
 
+/// How long views get to finish after their clients were told the server is going away.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Set in the environment of the worker processes `WORKERS` starts.
 const WORKER: &str = "DEMO_APP_WORKER";
 
@@ -57,7 +60,8 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
 
     let state = demo_app::AppState::open(&demo_app::db::database_url_from_env()).await?;
-    let app = demo_app::router(LiveConfig::from_env()?, state);
+    let live = demo_app::live(LiveConfig::from_env()?, &state);
+    let app = demo_app::routes(&live, state);
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
         SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
@@ -76,6 +80,10 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // No new connections now; tell every view's client to reconnect elsewhere, and give the
+    // views a moment to finish.
+    let left = live.shutdown(SHUTDOWN_GRACE).await;
+    tracing::info!("shut down ({left} views still running after the grace period)");
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use crate::layout::Layout;
 use crate::presence::Presence;
 use crate::pubsub::SharedPubSub;
 use crate::session::Signer;
+use crate::shutdown::Shutdown;
 use crate::{LiveConfig, LiveView, Mailbox, Session, Socket};
 
 /// The shared, read-only half of a [`crate::Live`]; each process holds an `Arc` of it.
@@ -23,6 +24,7 @@ pub(crate) struct Endpoint {
     pub(crate) presence: Presence,
     /// The app's own shared values (a database pool, a search index), by type.
     pub(crate) extensions: Arc<Extensions>,
+    pub(crate) shutdown: Shutdown,
 }
 
 impl Endpoint {

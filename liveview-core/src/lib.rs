@@ -63,6 +63,7 @@ mod rate_limit;
 pub mod render;
 mod router;
 mod session;
+mod shutdown;
 mod socket;
 pub mod stream;
 #[cfg(feature = "testing")]

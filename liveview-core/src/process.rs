@@ -19,6 +19,7 @@ use crate::lifecycle::{parse_url, Crash, Mounted};
 use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
+use crate::shutdown::Running;
 use crate::socket::Navigation;
 use crate::{LiveEvent, LiveView, Mailbox, Params};
 
@@ -52,6 +53,7 @@ struct Join {
 
 /// Runs one connection from the first frame to the close.
 pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, path_params: Params) {
+    let running = endpoint.shutdown.register();
     let mut ws = Wire {
         socket: ws,
         write_timeout: endpoint.config.write_timeout,
@@ -95,7 +97,7 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         rate,
         bad_frames: 0,
     };
-    process.serve(join.reference, mailbox).await;
+    process.serve(join.reference, mailbox, running).await;
 }
 
 /// Waits for the join frame, answering anything else with an error.
@@ -210,11 +212,20 @@ struct Process<V: LiveView> {
 }
 
 impl<V: LiveView> Process<V> {
-    async fn serve(mut self, join_ref: u64, mut mailbox: mpsc::Receiver<V::Info>) {
+    async fn serve(
+        mut self,
+        join_ref: u64,
+        mut mailbox: mpsc::Receiver<V::Info>,
+        mut running: Running,
+    ) {
         // The join reply carries every fragment whole; from then on only diffs travel.
         let Ok(()) = self.after_callback(join_ref, true).await else {
             return;
         };
+        if *running.signal.borrow_and_update() {
+            // Joined while the server was already draining.
+            return close(&mut self.ws, GOING_AWAY, "server shutting down").await;
+        }
         let idle_timeout = self.endpoint.config.idle_timeout;
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
@@ -260,6 +271,10 @@ impl<V: LiveView> Process<V> {
                     if self.after_callback(0, false).await.is_err() {
                         return;
                     }
+                }
+                _ = running.signal.changed() => {
+                    close(&mut self.ws, GOING_AWAY, "server shutting down").await;
+                    return;
                 }
                 () = &mut idle => {
                     let deadline = last_frame + idle_timeout;

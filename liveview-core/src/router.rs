@@ -19,6 +19,7 @@ use crate::presence::Presence;
 use crate::process;
 use crate::pubsub::{LocalPubSub, SharedPubSub};
 use crate::session::Signer;
+use crate::shutdown::Shutdown;
 use crate::socket::Navigation;
 use crate::{client, LiveConfig, LiveView, Mailbox, Params, Session};
 
@@ -91,6 +92,7 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
                 presence: Presence::new(pubsub.clone()),
                 pubsub,
                 extensions: Arc::default(),
+                shutdown: Shutdown::default(),
             }),
             state: PhantomData,
         }
@@ -158,6 +160,26 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
     /// ```
     pub fn pubsub(&self) -> SharedPubSub {
         self.endpoint.pubsub.clone()
+    }
+
+    /// Drains the live views for a clean shutdown: every connected client gets a
+    /// "going away" close (1001) and reconnects, to another node where there is one; then
+    /// this waits until every view's process has ended, or `grace` has passed. Call it after
+    /// the server has stopped accepting connections. Returns how many processes were still
+    /// running at the end.
+    ///
+    /// ```no_run
+    /// # async fn serve(app: axum::Router, live: liveview_core::Live) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await?;
+    /// axum::serve(listener, app)
+    ///     .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
+    ///     .await?;
+    /// live.shutdown(std::time::Duration::from_secs(5)).await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&self, grace: std::time::Duration) -> usize {
+        self.endpoint.shutdown.drain(grace).await
     }
 
     /// The presence registry views track themselves in.

@@ -308,3 +308,31 @@ async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
         .expect("the process ended within 20 s of the client no longer reading");
     drop(ws);
 }
+
+#[tokio::test]
+async fn shutdown_tells_every_client_going_away_and_waits_for_the_views() {
+    let live = Live::new(config());
+    let router = app_on(&live);
+    let page = dead_render(router.clone(), "/page").await.unwrap();
+    let token = session_token(&page).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/page?vsn=1"))
+            .await
+            .unwrap();
+        let url = format!("http://{addr}/page");
+        ws.send(Message::text(join_frame(1, &token, &url)))
+            .await
+            .unwrap();
+        next(&mut ws).await;
+        clients.push(ws);
+    }
+    let still_running = live.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(still_running, 0);
+    for mut ws in clients {
+        assert_eq!(next(&mut ws).await, json!({"closed": 1001}));
+    }
+}
