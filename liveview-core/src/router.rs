@@ -11,6 +11,7 @@ use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
+use tracing::Instrument as _;
 
 use crate::endpoint::Endpoint;
 use crate::layout::{default_layout, live_container, script_tag, Page};
@@ -284,7 +285,18 @@ fn socket<V: LiveView>(
         .max_frame_size(endpoint.config.max_frame_bytes.saturating_mul(4))
         .read_buffer_size(512)
         .write_buffer_size(0)
-        .on_upgrade(move |ws| process::run::<V>(ws, endpoint, path_params))
+        .on_upgrade(move |ws| {
+            // Every log line of this connection carries the view and a connection id.
+            let span =
+                tracing::info_span!("view", view = type_name::<V>(), id = next_connection_id());
+            process::run::<V>(ws, endpoint, path_params).instrument(span)
+        })
+}
+
+/// A number for each connection, to follow one connection's log lines.
+fn next_connection_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Browsers always send `Origin` on websockets; it must name this host or an allowed
