@@ -13,8 +13,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use axum::serve::ListenerExt as _;
-use liveview_core::LiveConfig;
+use liveview_core::{LiveConfig, ServeLimits};
 use tracing_subscriber::EnvFilter;
 
 /// How long views get to finish after their clients were told the server is going away.
@@ -69,17 +68,12 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     socket.set_reuseaddr(true)?;
     socket.set_reuseport(share_port)?;
     socket.bind(addr)?;
-    // Room for a burst of connections (every open tab reconnecting after a restart). No
-    // Nagle: a push that follows a reply must not wait for the client's delayed ACK.
-    let listener = socket.listen(4096)?.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!("TCP_NODELAY: {error}");
-        }
-    });
+    // Room for a burst of connections (every open tab reconnecting after a restart).
+    let listener = socket.listen(4096)?;
     tracing::info!("demo app listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // A header-read deadline and a connection cap (slowloris), TCP_NODELAY, and on
+    // Ctrl-C/SIGTERM: stop accepting, let requests in flight finish.
+    liveview_core::serve(listener, app, ServeLimits::default(), shutdown_signal()).await?;
     // No new connections now; tell every view's client to reconnect elsewhere, and give the
     // views a moment to finish.
     let left = live.shutdown(SHUTDOWN_GRACE).await;

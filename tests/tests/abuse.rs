@@ -336,3 +336,118 @@ async fn shutdown_tells_every_client_going_away_and_waits_for_the_views() {
         assert_eq!(next(&mut ws).await, json!({"closed": 1001}));
     }
 }
+
+/// Serves `app` through `liveview_core::serve` with `limits`; returns the address and the
+/// handle to stop it.
+async fn serve_limited(
+    limits: liveview_core::ServeLimits,
+) -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(liveview_core::serve(listener, app(), limits, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+/// Sends half a request and returns when the server closes the connection.
+async fn half_request(addr: std::net::SocketAddr) -> TcpStream {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    tcp
+}
+
+async fn closed_by_server(mut tcp: TcpStream) {
+    let mut buf = [0u8; 256];
+    loop {
+        match tcp.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn half_sent_requests_are_closed_after_the_header_read_timeout() {
+    let (addr, _stop) = serve_limited(liveview_core::ServeLimits {
+        header_read_timeout: Duration::from_millis(300),
+        ..liveview_core::ServeLimits::default()
+    })
+    .await;
+    let slow: Vec<_> = futures_util::future::join_all((0..50).map(|_| half_request(addr))).await;
+    let all_closed = futures_util::future::join_all(slow.into_iter().map(closed_by_server));
+    tokio::time::timeout(Duration::from_secs(5), all_closed)
+        .await
+        .expect("every half-sent request closed within 5 s");
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_are_refused_and_the_server_keeps_answering() {
+    let (addr, _stop) = serve_limited(liveview_core::ServeLimits {
+        max_connections: 10,
+        header_read_timeout: Duration::from_secs(2),
+        ..liveview_core::ServeLimits::default()
+    })
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..10 {
+        slow.push(half_request(addr).await);
+    }
+    // The eleventh is closed at once.
+    let extra = half_request(addr).await;
+    tokio::time::timeout(Duration::from_secs(1), closed_by_server(extra))
+        .await
+        .expect("a connection over the cap is closed at once");
+    // Once the slow ones time out, the server answers again.
+    drop(slow);
+    let answered = async {
+        loop {
+            let mut tcp = TcpStream::connect(addr).await.unwrap();
+            tcp.write_all(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut reply = Vec::new();
+            let _ = tcp.read_to_end(&mut reply).await;
+            if reply.starts_with(b"HTTP/1.1 200") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), answered)
+        .await
+        .expect("the page is served again");
+}
+
+#[tokio::test]
+async fn serve_stops_accepting_on_shutdown_and_returns() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(liveview_core::serve(
+        listener,
+        app(),
+        liveview_core::ServeLimits {
+            shutdown_grace: Duration::from_millis(500),
+            ..liveview_core::ServeLimits::default()
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    // A half-sent request does not keep the server from stopping.
+    let _slow = half_request(addr).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(3), server)
+        .await
+        .expect("serve returned within the grace")
+        .unwrap()
+        .unwrap();
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+}
