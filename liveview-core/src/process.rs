@@ -36,6 +36,8 @@ const LOGGED_CHARS: usize = 120;
 
 /// Close codes (RFC 6455).
 const GOING_AWAY: u16 = 1001;
+const PROTOCOL_ERROR: u16 = 1002;
+const INVALID_DATA: u16 = 1007;
 const POLICY: u16 = 1008;
 const TOO_BIG: u16 = 1009;
 const INTERNAL: u16 = 1011;
@@ -194,6 +196,12 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) {
         )
         .await;
         close(ws, TOO_BIG, "frame too large").await;
+    } else if text.contains("UTF-8") {
+        tracing::warn!("closing: a text frame that is not UTF-8");
+        close(ws, INVALID_DATA, "text frame is not valid UTF-8").await;
+    } else if text.contains("protocol error") {
+        tracing::warn!(error = %for_log(&text), "closing: websocket protocol violation");
+        close(ws, PROTOCOL_ERROR, "websocket protocol violation").await;
     } else {
         tracing::debug!(%error, "socket read failed");
     }

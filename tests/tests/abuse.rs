@@ -135,8 +135,8 @@ async fn next(ws: &mut Ws) -> Value {
     }
 }
 
-#[tokio::test]
-async fn a_frame_announcing_more_than_the_limit_is_refused_before_its_payload_arrives() {
+/// A websocket opened by hand, to send frames no well-behaved client would.
+async fn raw_websocket() -> TcpStream {
     let (addr, _) = serve().await;
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     let request = format!(
@@ -151,6 +151,50 @@ async fn a_frame_announcing_more_than_the_limit_is_refused_before_its_payload_ar
         head.push(byte[0]);
     }
     assert!(head.starts_with(b"HTTP/1.1 101"));
+    tcp
+}
+
+/// The close code of the close frame the server sends next.
+async fn close_code(tcp: &mut TcpStream) -> u16 {
+    let mut answer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    assert!(
+        read >= 4 && answer[0] == 0x88,
+        "a close frame: {:?}",
+        &answer[..read]
+    );
+    u16::from_be_bytes([answer[2], answer[3]])
+}
+
+#[tokio::test]
+async fn a_text_frame_that_is_not_utf8_is_closed_with_1007() {
+    let mut tcp = raw_websocket().await;
+    let mask = [1u8, 2, 3, 4];
+    let payload: Vec<u8> = [0xffu8, 0xfe, 0xfd]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ mask[i % 4])
+        .collect();
+    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend_from_slice(&payload);
+    tcp.write_all(&frame).await.unwrap();
+    assert_eq!(close_code(&mut tcp).await, 1007);
+}
+
+#[tokio::test]
+async fn an_unmasked_client_frame_is_closed_with_1002() {
+    let mut tcp = raw_websocket().await;
+    tcp.write_all(&[0x81, 2, b'h', b'i']).await.unwrap();
+    assert_eq!(close_code(&mut tcp).await, 1002);
+}
+
+#[tokio::test]
+async fn a_frame_announcing_more_than_the_limit_is_refused_before_its_payload_arrives() {
+    let mut tcp = raw_websocket().await;
     // A masked text frame announcing 8 MiB (under tungstenite's 16 MiB default), and no
     // payload: the server must not wait to buffer it.
     let mut frame = vec![0x81, 0x80 | 127];
