@@ -13,6 +13,7 @@
 //! # }
 //! ```
 
+pub mod accounts;
 pub mod chat;
 pub mod cities;
 pub mod counter;
@@ -21,6 +22,7 @@ pub mod health;
 pub mod layout;
 pub mod messages;
 pub mod search;
+pub mod users_api;
 
 use std::fmt;
 
@@ -78,7 +80,7 @@ impl std::error::Error for StartError {
     }
 }
 
-/// The demo's routes: every screen, `/health`, and the live client.
+/// The demo's routes: every screen, `/health`, `/api/users`, and the live client.
 pub fn router(config: LiveConfig, state: AppState) -> Router {
     let live = Live::new(config)
         .with_layout(layout::layout)
@@ -90,5 +92,6 @@ pub fn router(config: LiveConfig, state: AppState) -> Router {
         .route("/search", live.view::<search::Search>())
         .route("/chat", live.view::<chat::Chat>())
         .route("/health", get(health::health).with_state(state.db.clone()))
+        .merge(users_api::routes(state.db.clone(), live.pubsub()))
         .merge(live.client_routes())
 }
