@@ -37,7 +37,7 @@ pub use db::Db;
 /// What the demo's handlers share: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The database pool (chat messages, the cities table).
+    /// The database pool (chat messages, users, the cities table).
     pub db: Db,
     /// The `/search` index (loaded from `db`).
     pub cities: Cities,
