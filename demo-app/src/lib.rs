@@ -13,6 +13,7 @@
 //! # }
 //! ```
 
+pub mod accounts;
 pub mod chat;
 pub mod cities;
 pub mod counter;
@@ -21,6 +22,7 @@ pub mod health;
 pub mod layout;
 pub mod messages;
 pub mod search;
+pub mod users_api;
 
 use std::fmt;
 
@@ -35,7 +37,7 @@ pub use db::Db;
 /// What the demo's handlers share: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The database pool (chat messages, the cities table).
+    /// The database pool (chat messages, users, the cities table).
     pub db: Db,
     /// The `/search` index (loaded from `db`).
     pub cities: Cities,
@@ -78,7 +80,7 @@ impl std::error::Error for StartError {
     }
 }
 
-/// The demo's routes: every screen, `/health`, and the live client.
+/// The demo's routes: every screen, `/health`, `/api/users`, and the live client.
 pub fn router(config: LiveConfig, state: AppState) -> Router {
     routes(&live(config, &state), state)
 }
@@ -100,5 +102,6 @@ pub fn routes(live: &Live, state: AppState) -> Router {
         .route("/search", live.view::<search::Search>())
         .route("/chat", live.view::<chat::Chat>())
         .route("/health", get(health::health).with_state(state.db.clone()))
+        .merge(users_api::routes(state.db.clone(), live.pubsub()))
         .merge(live.client_routes())
 }
