@@ -98,8 +98,13 @@ fn app_on(live: &Live) -> Router {
 
 /// Serves the app on a loopback port; returns its address and a page token.
 async fn serve() -> (std::net::SocketAddr, String) {
-    let router = app();
-    let page = dead_render(router.clone(), "/page").await.unwrap();
+    serve_live(&Live::new(config()), "/page").await
+}
+
+/// Serves `live`'s app on a loopback port; returns its address and the token of `path`.
+async fn serve_live(live: &Live, path: &str) -> (std::net::SocketAddr, String) {
+    let router = app_on(live);
+    let page = dead_render(router.clone(), path).await.unwrap();
     let token = session_token(&page).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -109,17 +114,22 @@ async fn serve() -> (std::net::SocketAddr, String) {
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
-async fn joined() -> Ws {
-    let (addr, token) = serve().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/page?vsn=1"))
+/// A socket to `path` that has joined its view.
+async fn join(addr: std::net::SocketAddr, token: &str, path: &str) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}{path}?vsn=1"))
         .await
         .unwrap();
-    let url = format!("http://{addr}/page");
-    ws.send(Message::text(join_frame(1, &token, &url)))
+    let url = format!("http://{addr}{path}");
+    ws.send(Message::text(join_frame(1, token, &url)))
         .await
         .unwrap();
     next(&mut ws).await;
     ws
+}
+
+async fn joined() -> Ws {
+    let (addr, token) = serve().await;
+    join(addr, &token, "/page").await
 }
 
 async fn next(ws: &mut Ws) -> Value {
@@ -322,20 +332,8 @@ async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
         write_timeout: Duration::from_millis(300),
         ..config()
     });
-    let router = app_on(&live);
-    let page = dead_render(router.clone(), "/firehose").await.unwrap();
-    let token = session_token(&page).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/firehose?vsn=1"))
-        .await
-        .unwrap();
-    let url = format!("http://{addr}/firehose");
-    ws.send(Message::text(join_frame(1, &token, &url)))
-        .await
-        .unwrap();
-    next(&mut ws).await;
+    let (addr, token) = serve_live(&live, "/firehose").await;
+    let mut ws = join(addr, &token, "/firehose").await;
     ws.send(Message::text(json!([2, "event", "flood", {}]).to_string()))
         .await
         .unwrap();
@@ -356,23 +354,10 @@ async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
 #[tokio::test]
 async fn shutdown_tells_every_client_going_away_and_waits_for_the_views() {
     let live = Live::new(config());
-    let router = app_on(&live);
-    let page = dead_render(router.clone(), "/page").await.unwrap();
-    let token = session_token(&page).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (addr, token) = serve_live(&live, "/page").await;
     let mut clients = Vec::new();
     for _ in 0..3 {
-        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/page?vsn=1"))
-            .await
-            .unwrap();
-        let url = format!("http://{addr}/page");
-        ws.send(Message::text(join_frame(1, &token, &url)))
-            .await
-            .unwrap();
-        next(&mut ws).await;
-        clients.push(ws);
+        clients.push(join(addr, &token, "/page").await);
     }
     let still_running = live.shutdown(Duration::from_secs(5)).await;
     assert_eq!(still_running, 0);
