@@ -24,6 +24,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// the one writer).
 const MAX_CONNECTIONS: u32 = 8;
 
+/// Migration attempts before giving up (another process may hold the file).
+const MIGRATE_ATTEMPTS: u32 = 6;
+
 /// The migrations in `demo-app/migrations/`, compiled into the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
@@ -75,20 +78,35 @@ impl Db {
         } else {
             SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
         };
-        let pool = pool_options
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(|e| error(DbErrorKind::Open(e)))?;
-        if let Err(first) = MIGRATOR.run(&pool).await {
-            // Another process starting on the same file may have been migrating at the
-            // same moment (its tables now exist): look again once.
-            tracing::debug!("migrating {url}: {first}; retrying once");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            MIGRATOR
-                .run(&pool)
-                .await
-                .map_err(|e| error(DbErrorKind::Migrate(e)))?;
+        let pool_options = pool_options.acquire_timeout(ACQUIRE_TIMEOUT);
+        // Another process starting on the same file may be switching it to WAL or migrating
+        // at the same moment (the file is locked for a while, or its tables now exist):
+        // look again, a few times, with growing pauses.
+        let mut pause = Duration::from_millis(100);
+        let pool = loop {
+            match pool_options.clone().connect_with(options.clone()).await {
+                Ok(pool) => break pool,
+                Err(e) if is_locked(&e) && pause < Duration::from_secs(4) => {
+                    tracing::debug!("opening {url}: {e}; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                Err(e) => return Err(error(DbErrorKind::Open(e))),
+            }
+        };
+        let mut pause = Duration::from_millis(100);
+        for attempt in 1.. {
+            match MIGRATOR.run(&pool).await {
+                Ok(()) => break,
+                Err(e) if attempt >= MIGRATE_ATTEMPTS => {
+                    return Err(error(DbErrorKind::Migrate(e)));
+                }
+                Err(e) => {
+                    tracing::debug!("migrating {url}: {e}; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
         }
         Ok(Db { pool })
     }
@@ -110,6 +128,14 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// SQLite's "database is locked" (another connection holds the file for a moment).
+fn is_locked(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "5" || code == "6")
 }
 
 /// The database could not be opened: which URL, and why.

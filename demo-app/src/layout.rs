@@ -8,6 +8,7 @@ const SCREENS: &[(&str, &str)] = &[
     ("/counter", "Counter"),
     ("/search", "Search"),
     ("/chat", "Chat"),
+    ("/users", "Users"),
 ];
 
 const STYLE: &str = include_str!("style.css");

@@ -22,6 +22,7 @@ pub mod health;
 pub mod layout;
 pub mod messages;
 pub mod search;
+pub mod users;
 pub mod users_api;
 
 use std::fmt;
@@ -101,6 +102,10 @@ pub fn routes(live: &Live, state: AppState) -> Router {
         .route("/counter", live.view::<counter::Counter>())
         .route("/search", live.view::<search::Search>())
         .route("/chat", live.view::<chat::Chat>())
+        .route("/users", live.view::<users::Users>())
+        .route("/users/new", live.view::<users::Users>())
+        .route("/users/{id}", live.view::<users::Users>())
+        .route("/users/{id}/edit", live.view::<users::Users>())
         .route("/health", get(health::health).with_state(state.db.clone()))
         .merge(users_api::routes(state.db.clone(), live.pubsub()))
         .merge(live.client_routes())

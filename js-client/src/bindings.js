@@ -5,6 +5,7 @@
 import { serializeForm, assign } from './form.js';
 import {
   ATTR_LINK,
+  ATTR_CONFIRM,
   LINK_PATCH,
   ATTR_CLICK,
   ATTR_SUBMIT,
@@ -68,6 +69,12 @@ export function bind(view) {
   };
 
   on(doc, 'click', (e) => {
+    // data-confirm asks first; "Cancel" stops the click before any binding sees it.
+    const asking = closest(e, ATTR_CONFIRM);
+    if (asking && !win.confirm(asking.getAttribute(ATTR_CONFIRM))) {
+      e.preventDefault();
+      return;
+    }
     // Patch links work anywhere on the page (a layout's nav too), same origin only.
     const link = e.target && e.target.closest ? e.target.closest(`a[${ATTR_LINK}="${LINK_PATCH}"]`) : null;
     if (link && link.href && link.origin === win.location.origin && !e.defaultPrevented &&

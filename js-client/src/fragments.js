@@ -2,10 +2,11 @@
 // `<#key>`, plus which fragment refers to which, so a diff can be expanded to HTML.
 
 import { tokenize, refKey, tagName } from './tokens.js';
-import { ATTR_SKIP, ATTR_UPDATE, UPDATE_STREAM } from './protocol.js';
+import { ATTR_SKIP, ATTR_STREAM_RESET, ATTR_UPDATE, UPDATE_STREAM } from './protocol.js';
 
 // How a stream container's start tag reads, exactly as the server writes it (§4.5).
 const STREAM_MARK = `${ATTR_UPDATE}="${UPDATE_STREAM}"`;
+const RESET_MARK = ` ${ATTR_STREAM_RESET}`;
 
 const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
@@ -109,15 +110,16 @@ export class FragmentStore {
 
   /**
    * Once the page has merged them (§4.5), the items of each changed stream container are
-   * forgotten: the container keeps its start and end tags, its children's fragments go.
+   * forgotten: the container keeps its start and end tags (without a reset), its
+   * children's fragments go.
    * The server does the same with its copy, so the next diff starts from the same tokens.
    */
   forgetStreamItems(changed) {
     for (const key of changed) {
       const tokens = this.frags.get(key);
-      if (!tokens || tokens.length < 3 || !tokens[0].includes(STREAM_MARK)) continue;
+      if (!tokens || tokens.length < 2 || !tokens[0].includes(STREAM_MARK)) continue;
       for (const child of this.kids.get(key) || []) this.forget(child);
-      this.frags.set(key, [tokens[0], tokens[tokens.length - 1]]);
+      this.frags.set(key, [tokens[0].replace(RESET_MARK, ''), tokens[tokens.length - 1]]);
       this.kids.set(key, []);
     }
   }

@@ -190,6 +190,8 @@ function mergeStream(ctx, from, to) {
       from.insertBefore(child, at >= 0 ? from.children[at] || null : null);
     }
   }
+  // A reset is an instruction for this merge, not a state: the page does not keep it.
+  from.removeAttribute(ATTR_STREAM_RESET);
   const limit = intAttr(to, ATTR_STREAM_LIMIT, 0);
   if (limit > 0) while (from.children.length > limit) from.lastElementChild.remove();
   if (limit < 0) while (from.children.length > -limit) from.firstElementChild.remove();

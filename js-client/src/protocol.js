@@ -28,6 +28,7 @@ export const ATTR_SESSION = 'data-phx-session';
 /** Marks an unchanged child in morph HTML (§4.4); its value is the fragment key. */
 export const ATTR_SKIP = 'data-phx-skip';
 export const ATTR_LINK = 'data-phx-link';
+export const ATTR_CONFIRM = 'data-confirm';
 export const ATTR_UPDATE = 'phx-update';
 export const ATTR_STREAM_AT = 'data-phx-stream-at';
 export const ATTR_STREAM_DELETE = 'data-phx-stream-delete';

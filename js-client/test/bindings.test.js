@@ -82,6 +82,23 @@ test('keydown is filtered by phx-key (case-insensitive) and carries key, phx-val
   assert.deepEqual(events(ws)[1], ['event', 'up', { key: 'x' }]);
 });
 
+test('data-confirm asks before a click goes through; cancel sends nothing', () => {
+  const { ws } = mount('<a href="#" phx-click="delete" phx-value-id="7" data-confirm="Are you sure?">Delete</a>');
+  const asked = [];
+  const confirm = window.confirm;
+  try {
+    window.confirm = (msg) => (asked.push(msg), false);
+    $('a').click();
+    assert.equal(events(ws).length, 0, 'cancelled: nothing sent');
+    window.confirm = (msg) => (asked.push(msg), true);
+    $('a').click();
+    assert.deepEqual(events(ws), [['event', 'delete', { id: '7' }]]);
+  } finally {
+    window.confirm = confirm;
+  }
+  assert.deepEqual(asked, ['Are you sure?', 'Are you sure?']);
+});
+
 test('phx-key may name several keys separated by spaces', () => {
   const { ws } = mount('<input phx-keydown="move" phx-key="ArrowUp ArrowDown" value="">');
   const input = $('input');

@@ -82,6 +82,14 @@ const STREAM_CASES: &[(&str, &[&str], &str)] = &[
         "<div id=\"s\" phx-update=\"stream\"><p id=\"s-3\">c</p></div>",
     ),
     (
+        "a reset twice in a row reaches the page both times",
+        &[
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-reset><p id=\"s-1\">a</p></div>",
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-reset></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\"></div>",
+    ),
+    (
         "a negative limit keeps the last items",
         &[
             "<div id=\"s\" phx-update=\"stream\" data-phx-stream-limit=\"-2\"><p id=\"s-1\">1</p><p id=\"s-2\">2</p></div>",

@@ -105,6 +105,7 @@ impl FragmentStore {
                     tokens.truncate(1);
                     tokens.push(end);
                 }
+                tokens[0] = tokens[0].replace(&format!(" {}", attribute::STREAM_RESET), "");
             }
         }
         Ok(())

@@ -29,28 +29,46 @@ impl Rendered {
     pub fn without_stream_items(&self) -> Option<Rendered> {
         let marker = stream_marker();
         memmem::find(self.html.as_bytes(), marker.as_bytes())?;
-        // Token ranges [from, to) to drop: every container's inner tokens.
+        // Token ranges [from, to) to drop: every container's inner tokens; and whether a
+        // container's start tag carries a reset, which is forgotten too (a reset in the next
+        // render must be a change to send).
+        let reset = format!(" {}", attribute::STREAM_RESET);
         let mut cuts: Vec<(usize, usize)> = Vec::new();
+        let mut resets = false;
         for fragment in self.fragments.iter().skip(1) {
             let (start, end) = (fragment.start as usize, fragment.end as usize);
-            if end - start < 3 {
-                continue;
-            }
             let open = self.tokens[start].text(&self.html);
-            let close = self.tokens[end - 1].text(&self.html);
-            if !open.contains(&marker) || !close.starts_with("</") {
+            if !open.contains(&marker) {
                 continue;
             }
             // A container inside an item already cut goes with it.
             if cuts.last().is_some_and(|last| start < last.1) {
                 continue;
             }
-            cuts.push((start + 1, end - 1));
+            resets |= open.contains(&reset);
+            if end - start >= 3 && self.tokens[end - 1].text(&self.html).starts_with("</") {
+                cuts.push((start + 1, end - 1));
+            }
         }
-        if cuts.is_empty() {
+        if cuts.is_empty() && !resets {
             return None;
         }
+        if resets {
+            return Some(Rendered::new(self.cut_html(&cuts).replace(&reset, "")));
+        }
         Some(self.cut(&cuts))
+    }
+
+    /// The HTML without the token ranges `cuts`.
+    fn cut_html(&self, cuts: &[(usize, usize)]) -> String {
+        let mut html = String::with_capacity(self.html.len());
+        let mut at = 0;
+        for &(from, to) in cuts {
+            html.push_str(&self.html[at..self.tokens[from].start as usize]);
+            at = self.tokens[to].start as usize;
+        }
+        html.push_str(&self.html[at..]);
+        html
     }
 
     /// This render without the token ranges `cuts` (sorted, disjoint, each inside one
@@ -64,14 +82,7 @@ impl Rendered {
                 self.tokens[to].start as usize,
             )
         };
-        let mut html = String::with_capacity(self.html.len());
-        let mut at = 0;
-        for cut in cuts {
-            let (from, to) = byte_range(cut);
-            html.push_str(&self.html[at..from]);
-            at = to;
-        }
-        html.push_str(&self.html[at..]);
+        let html = self.cut_html(cuts);
         if self.duplicate_ids {
             return Rendered::new(html);
         }
@@ -165,6 +176,18 @@ mod tests {
         check(
             r#"<div id="s" phx-update="stream"><p id="x">1</p></div><p id="x">dup</p>"#,
             r#"<div id="s" phx-update="stream"></div><p id="x">dup</p>"#,
+        );
+    }
+
+    #[test]
+    fn a_reset_is_forgotten_with_the_items_even_when_there_are_none() {
+        check(
+            r#"<ul id="s" phx-update="stream" data-phx-stream-reset><li id="s-1">one</li></ul>"#,
+            r#"<ul id="s" phx-update="stream"></ul>"#,
+        );
+        check(
+            r#"<ul id="s" phx-update="stream" data-phx-stream-reset></ul>"#,
+            r#"<ul id="s" phx-update="stream"></ul>"#,
         );
     }
 
