@@ -1,7 +1,9 @@
 // Takes the screenshots for the docs: starts the demo app (temp database) and writes
 //   screenshot-counter.png  /counter at 1000x640, + clicked twice;
 //   screenshot-chat.png     /chat at 1200x800 as Ada, talking with Grace in a second
-//                           browser context (both listed as online).
+//                           browser context (both listed as online);
+//   screenshot-users.png    /users/new at 1200x800: five users listed behind the New User
+//                           modal, whose email field shows its validation error.
 //
 //   node screenshot.mjs [output-folder]      (default: ../../docs)
 
@@ -89,12 +91,49 @@ async function chat(browser, server) {
   for (const page of Object.values(pages)) await page.context().close();
 }
 
+const USERS = [
+  ['Ada Lovelace', 'ada@analytical.engine'],
+  ['Grace Hopper', 'grace@cobol.dev'],
+  ['Alan Turing', 'alan@bletchley.park'],
+  ['Katherine Johnson', 'katherine@nasa.gov'],
+  ['Linus Torvalds', 'linus@kernel.org'],
+];
+
+async function users(browser, server) {
+  for (const [name, email] of USERS) {
+    const res = await fetch(server.url('/api/users'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { name, email, password: 'Secret-Password1' } }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api/users ${email}: ${res.status} ${await res.text()}`);
+  }
+  const page = await newPage(browser, 'users', { width: 1200, height: 800 });
+  await page.goto(server.url('/users'));
+  await page.waitForSelector('[data-phx-main].phx-connected');
+  await page.waitForFunction((n) => document.querySelectorAll('#users > tr').length === n, USERS.length);
+  await page.locator('a[href="/users/new"]').click();
+  await page.waitForSelector('#user-form');
+  const field = (name) => page.locator(`#user-form input[name="user[${name}]"]`);
+  await field('name').click();
+  await field('name').pressSequentially('Margaret Hamilton');
+  await field('email').click();
+  await field('email').pressSequentially('margaret at apollo');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#user-form p.error')].map((p) => p.textContent.trim()).join('|') ===
+    'must have the @ sign and no spaces',
+  );
+  await shoot(page, 'screenshot-users.png');
+  await page.context().close();
+}
+
 const server = await startServer();
 let browser;
 try {
   browser = await launchBrowser();
   await counter(browser, server);
   await chat(browser, server);
+  await users(browser, server);
 } catch (e) {
   console.error(e);
   for (const [label, log] of logs) console.error(log.dump(`browser log (${label})`));
