@@ -337,7 +337,10 @@ impl Users {
                     }))
                 }
                 nav.pager aria-label="Pages" {
-                    span { (self.total) " users · page " (self.page) " of " (self.pages()) }
+                    span {
+                        (self.total) @if self.total == 1 { " user" } @else { " users" }
+                        " · page " (self.page) " of " (self.pages())
+                    }
                     @if self.page > 1 {
                         a href=(self.list_url(self.page - 1)) data-phx-link="patch" { "← Previous" }
                     }

@@ -151,11 +151,14 @@ function morphOptions(ctx, childrenOnly) {
       return true;
     },
     onBeforeElChildrenUpdated(from, to) {
-      if (!ctx.join && from.getAttribute(ATTR_UPDATE) === UPDATE_STREAM) {
-        mergeStream(ctx, from, to);
-        return false;
+      if (from.getAttribute(ATTR_UPDATE) !== UPDATE_STREAM) return true;
+      if (ctx.join) {
+        // A join replaces the children; the reset it may carry is done with.
+        from.removeAttribute(ATTR_STREAM_RESET);
+        return true;
       }
-      return true;
+      mergeStream(ctx, from, to);
+      return false;
     },
     onNodeDiscarded(node) {
       ctx.pool.push(node);
@@ -172,10 +175,12 @@ const intAttr = (el, name, dflt) => {
 // A mentioned child that exists is updated in place; a new one is inserted at
 // data-phx-stream-at (0 = first, n = before the n-th child, -1 or absent = last); one
 // marked data-phx-stream-delete is removed. The container's data-phx-stream-reset drops
-// the children not mentioned, data-phx-stream-limit keeps the first n (or last -n).
+// the children not mentioned and puts the others in the new HTML's order;
+// data-phx-stream-limit keeps the first n (or last -n).
 function mergeStream(ctx, from, to) {
   const incoming = Array.from(to.children);
-  if (to.hasAttribute(ATTR_STREAM_RESET)) {
+  const reset = to.hasAttribute(ATTR_STREAM_RESET);
+  if (reset) {
     const ids = new Set(incoming.map((c) => c.id));
     for (const c of Array.from(from.children)) if (!c.id || !ids.has(c.id)) c.remove();
   }
@@ -185,6 +190,9 @@ function mergeStream(ctx, from, to) {
       if (existing) existing.remove();
     } else if (existing) {
       if (!child.hasAttribute(ATTR_SKIP)) ctx.morph(existing, child, false);
+      if (reset) from.appendChild(existing);
+    } else if (reset) {
+      from.appendChild(child);
     } else {
       const at = intAttr(child, ATTR_STREAM_AT, -1);
       from.insertBefore(child, at >= 0 ? from.children[at] || null : null);

@@ -82,6 +82,14 @@ const STREAM_CASES: &[(&str, &[&str], &str)] = &[
         "<div id=\"s\" phx-update=\"stream\"><p id=\"s-3\">c</p></div>",
     ),
     (
+        "a reset puts the children in the new order, kept ones included",
+        &[
+            "<div id=\"s\" phx-update=\"stream\"><p id=\"s-3\">c</p></div>",
+            "<div id=\"s\" phx-update=\"stream\" data-phx-stream-reset><p id=\"s-1\">a</p><p id=\"s-2\">b</p><p id=\"s-3\">C</p></div>",
+        ],
+        "<div id=\"s\" phx-update=\"stream\"><p id=\"s-1\">a</p><p id=\"s-2\">b</p><p id=\"s-3\">C</p></div>",
+    ),
+    (
         "a reset twice in a row reaches the page both times",
         &[
             "<div id=\"s\" phx-update=\"stream\" data-phx-stream-reset><p id=\"s-1\">a</p></div>",

@@ -468,7 +468,7 @@ describe('users', () => {
     await waitForRowIds(page, [ids.quincy], 'searching an email');
     await waitForPath(page, '/users', { page: '1', q: '@search.example' });
 
-    // A word in two names and one email: every match (order: see the todo test below).
+    // A word in two names and one email: every match (their order: the next test).
     await box.press('Control+A');
     await box.pressSequentially(tag);
     await waitForRowIds(page, [ids.zelda, ids.quincy, ids.zed], 'searching a word in two names and one email', { anyOrder: true });
@@ -499,11 +499,6 @@ describe('users', () => {
       await box.press('Control+A');
       await box.pressSequentially(tag); // ... then all three: listed by id, like the server sends them
       await waitForRowIds(page, [ids.zelda, ids.quincy, ids.zed], 'searching all three after Zed alone');
-    },
-    {
-      todo:
-        'the client keeps rows already in the DOM in place across a stream reset (data-phx-stream-reset) and appends ' +
-        'the others, so Zed stays first although the server sends zelda, quincy, zed',
     },
   );
 });

@@ -167,10 +167,17 @@ impl FragmentStore {
 /// Merges a container's new children into the ones it kept, as the browser's morph does.
 fn merge(kept: &mut Vec<(String, String)>, container_start: &str, incoming: Vec<(String, String)>) {
     if container_start.contains(attribute::STREAM_RESET) {
-        kept.retain(|(id, _)| incoming.iter().any(|(new, _)| new == id));
+        // The children become exactly the new ones, in their order (deletes aside).
+        kept.clear();
+        kept.extend(
+            incoming
+                .into_iter()
+                .filter(|(_, html)| !first_tag(html).contains(attribute::STREAM_DELETE)),
+        );
+        return apply_limit(kept, container_start);
     }
     for (id, html) in incoming {
-        let first_tag = html.split('>').next().unwrap_or_default();
+        let first_tag = first_tag(&html);
         let existing = kept.iter().position(|(kept_id, _)| *kept_id == id);
         let delete = first_tag.contains(attribute::STREAM_DELETE);
         match existing {
@@ -187,6 +194,11 @@ fn merge(kept: &mut Vec<(String, String)>, container_start: &str, incoming: Vec<
             }
         }
     }
+    apply_limit(kept, container_start);
+}
+
+/// The container's `data-phx-stream-limit`, applied to its kept children.
+fn apply_limit(kept: &mut Vec<(String, String)>, container_start: &str) {
     let limit = attribute_value(container_start, attribute::STREAM_LIMIT)
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
@@ -196,6 +208,11 @@ fn merge(kept: &mut Vec<(String, String)>, container_start: &str, incoming: Vec<
     } else if limit < 0 && kept.len() > keep {
         kept.drain(..kept.len() - keep);
     }
+}
+
+/// The first tag of an element's HTML.
+fn first_tag(html: &str) -> &str {
+    html.split('>').next().unwrap_or_default()
 }
 
 /// The value of attribute `name` in a start tag, when it is written `name="value"`.
