@@ -157,6 +157,15 @@ function assertOnlyAdded(before, after, added, who) {
 
 // ---------------------------------------------------------------------------------------
 
+/** Ada on `ada`'s page and Bob in a second browser, both in the chat: their names and Bob's page. */
+async function adaAndBob(ada, server, newPage) {
+  const [A, B] = people('ada', 'bob');
+  const { page: bob } = await newPage('bob');
+  await openChat(ada, server, A);
+  await openChat(bob, server, B);
+  return { A, B, bob };
+}
+
 describe('chat', () => {
   const server = serverPerSuite();
 
@@ -164,10 +173,7 @@ describe('chat', () => {
     'a_message_typed_in_one_browser_appears_in_the_other_without_reload_with_its_author',
     server,
     async ({ page: ada, server, newPage }) => {
-      const [A, B] = people('ada', 'bob');
-      const { page: bob } = await newPage('bob');
-      await openChat(ada, server, A);
-      await openChat(bob, server, B);
+      const { A, B, bob } = await adaAndBob(ada, server, newPage);
 
       const text = said('Hello Bob, can you read this?');
       await say(ada, text);
@@ -212,10 +218,7 @@ describe('chat', () => {
     'own_messages_are_marked_mine_and_the_others_are_not',
     server,
     async ({ page: ada, server, newPage }) => {
-      const [A, B] = people('ada', 'bob');
-      const { page: bob } = await newPage('bob');
-      await openChat(ada, server, A);
-      await openChat(bob, server, B);
+      const { A, B, bob } = await adaAndBob(ada, server, newPage);
 
       const fromAda = said('from Ada');
       await say(ada, fromAda);
@@ -235,10 +238,7 @@ describe('chat', () => {
     'an_empty_or_blank_message_is_refused_with_a_visible_error_and_nothing_is_sent',
     server,
     async ({ page: ada, server, newPage }) => {
-      const [A, B] = people('ada', 'bob');
-      const { page: bob } = await newPage('bob');
-      await openChat(ada, server, A);
-      await openChat(bob, server, B);
+      const { A, B, bob } = await adaAndBob(ada, server, newPage);
       const before = { ada: await messages(ada), bob: await messages(bob) };
       const input = ada.locator(MESSAGE_INPUT);
       const error = ada.locator(ERROR);
@@ -280,10 +280,7 @@ describe('chat', () => {
     'html_typed_into_a_message_shows_as_text',
     server,
     async ({ page: ada, server, newPage }) => {
-      const [A, B] = people('ada', 'bob');
-      const { page: bob } = await newPage('bob');
-      await openChat(ada, server, A);
-      await openChat(bob, server, B);
+      const { A, B, bob } = await adaAndBob(ada, server, newPage);
 
       const html = said(
         '<b id="e2e-injected">bold</b> <img src="x" onerror="window.__e2eInjected = 1"> ' +
@@ -308,10 +305,7 @@ describe('chat', () => {
     'everyone_online_is_listed_in_every_page',
     server,
     async ({ page: ada, server, newPage }) => {
-      const [A, B] = people('ada', 'bob');
-      const { page: bob } = await newPage('bob');
-      await openChat(ada, server, A);
-      await openChat(bob, server, B);
+      const { A, B, bob } = await adaAndBob(ada, server, newPage);
 
       await waitForOnline(ada, { present: [A, B] });
       await waitForOnline(bob, { present: [A, B] });
