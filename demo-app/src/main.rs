@@ -58,8 +58,10 @@ async fn serve(share_port: bool) -> Result<(), Box<dyn std::error::Error>> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "4000".into());
     let addr: SocketAddr = format!("{host}:{port}").parse()?;
 
+    // Settings first: a bad one stops the start before any work.
+    let config = LiveConfig::from_env()?;
     let state = demo_app::AppState::open(&demo_app::db::database_url_from_env()).await?;
-    let live = demo_app::live(LiveConfig::from_env()?, &state);
+    let live = demo_app::live(config, &state);
     let app = demo_app::routes(&live, state);
     let socket = match addr {
         SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
