@@ -1,18 +1,19 @@
 //! The wire protocol over a real websocket: every kind of bad input gets a clear answer,
 //! the server stays up, and one view's crash does not touch another connection.
 
+mod support;
+
 use std::time::Duration;
 
 use axum::Router;
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::SinkExt as _;
 use liveview_core::maud::{html, Markup};
 use liveview_core::testing::{dead_render, join_frame, live, session_token};
 use liveview_core::{Live, LiveConfig, LiveEvent, LiveView, Params, Result, Session, Socket};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
+use support::{next, Ws};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// A view with every kind of callback the tests need.
 struct Probe {
@@ -111,8 +112,6 @@ fn config() -> LiveConfig {
     }
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
 /// A raw client: the page's token plus a socket to the same server.
 async fn connect(config: LiveConfig) -> (Ws, String, String) {
     let router = app(config);
@@ -133,19 +132,6 @@ async fn send(ws: &mut Ws, frame: Value) {
 
 async fn send_text(ws: &mut Ws, frame: String) {
     ws.send(Message::text(frame)).await.unwrap();
-}
-
-async fn next(ws: &mut Ws) -> Value {
-    match tokio::time::timeout(Duration::from_secs(5), ws.next())
-        .await
-        .expect("a reply in time")
-    {
-        Some(Ok(Message::Text(text))) => serde_json::from_str(text.as_str()).unwrap(),
-        Some(Ok(Message::Close(frame))) => {
-            json!({"closed": frame.map(|f| (u16::from(f.code), f.reason.to_string()))})
-        }
-        other => panic!("unexpected {other:?}"),
-    }
 }
 
 async fn joined(config: LiveConfig) -> Ws {
@@ -291,7 +277,7 @@ async fn a_socket_from_a_foreign_origin_is_refused() {
 #[tokio::test]
 async fn a_panic_or_error_ends_only_that_view() {
     let mut other = joined(config()).await;
-    for event in ["panic", "fail"] {
+    for event in ["panic", "fail", "break_render"] {
         let mut ws = joined(config()).await;
         send(&mut ws, json!([2, "event", event, {}])).await;
         assert_eq!(
@@ -300,20 +286,6 @@ async fn a_panic_or_error_ends_only_that_view() {
         );
         assert_eq!(next(&mut ws).await["closed"][0], 1011);
     }
-    send(&mut other, json!([2, "event", "add", {"amount": 1}])).await;
-    assert_eq!(next(&mut other).await, json!([2, {"ticks": [[2, 1, "1"]]}]));
-}
-
-#[tokio::test]
-async fn a_panic_in_render_ends_the_view_with_a_fatal_frame_and_1011() {
-    let mut other = joined(config()).await;
-    let mut ws = joined(config()).await;
-    send(&mut ws, json!([2, "event", "break_render", {}])).await;
-    assert_eq!(
-        next(&mut ws).await,
-        json!([2, null, {"fatal": "the view crashed; rejoining"}])
-    );
-    assert_eq!(next(&mut ws).await["closed"][0], 1011);
     send(&mut other, json!([2, "event", "add", {"amount": 1}])).await;
     assert_eq!(next(&mut other).await, json!([2, {"ticks": [[2, 1, "1"]]}]));
 }
