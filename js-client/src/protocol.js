@@ -21,6 +21,7 @@ export const META_NAVIGATE = 'navigate';
 export const META_REDIRECT = 'redirect';
 export const META_EVENTS = 'events';
 export const META_TITLE = 'title';
+export const META_RESUME = 'resume';
 
 // Attributes the server renders and the client reads (§1, §4.4, §5), or writes (skip).
 export const ATTR_MAIN = 'data-phx-main';

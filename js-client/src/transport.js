@@ -8,6 +8,8 @@ export const HEARTBEAT_MS = 30000;
 export const HEARTBEAT_TIMEOUT_MS = 10000;
 export const BACKOFF_MIN_MS = 100;
 export const BACKOFF_MAX_MS = 5000;
+/** Close code of a client that is about to reconnect (§8): the server keeps the view for it. */
+export const CLOSE_RECONNECTING = 4000;
 
 /** The n-th reconnect delay (n from 0): drawn from the upper half of min(100·2^n, 5000) ms. */
 export function backoff(n, random = Math.random) {
@@ -119,11 +121,11 @@ export class Transport {
     const ws = this.ws;
     if (!ws) return;
     try {
-      ws.close();
+      ws.close(CLOSE_RECONNECTING);
     } catch (err) {
       /* already closing */
     }
-    this.lost({ code: 4000, reason: 'restart' });
+    this.lost({ code: CLOSE_RECONNECTING, reason: 'restart' });
   }
 
   lost(event) {

@@ -18,6 +18,7 @@ import {
   META_RELOAD,
   META_ERROR,
   META_PATCH,
+  META_RESUME,
   ATTR_SESSION,
   ATTR_CHANGE,
   ATTR_AUTO_RECOVER,
@@ -95,7 +96,10 @@ export class LiveView {
     this.joined = false;
     this.setState(CLASS_LOADING);
     const session = this.container.getAttribute(ATTR_SESSION);
-    this.transport.send([FRAME_JOIN, { session, url: this.win.location.href }], (diff, meta) => this.onJoin(diff, meta));
+    // With the token of the last join, the server resumes the view if it still waits for
+    // us (same state, no mount); otherwise it mounts afresh and the forms are recovered.
+    const payload = { session, url: this.win.location.href, resume: this.resume };
+    this.transport.send([FRAME_JOIN, payload], (diff, meta) => this.onJoin(diff, meta));
   }
 
   onJoin(diff, meta) {
@@ -117,6 +121,7 @@ export class LiveView {
       return;
     }
     this.joined = this.joinedOnce = true;
+    this.resume = meta[META_RESUME];
     this.setState(CLASS_CONNECTED);
     this.transport.resetBackoff();
     this.lastUrl = this.win.location.href;

@@ -22,8 +22,9 @@ export class FakeWebSocket {
     if (this.readyState !== 1) throw new Error('send on a socket that is not open');
     this.sent.push(JSON.parse(text));
   }
-  close() {
+  close(code) {
     this.closed = true;
+    this.closeCode = code;
     this.readyState = 3;
   }
   // Server side of the fake:

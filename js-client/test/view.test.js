@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mount, FakeWebSocket, FakeStorage, quietly } from '../test-support/fakes.js';
 import { websocketUrl } from '../src/view.js';
+import { CLOSE_RECONNECTING } from '../src/transport.js';
 import { RELOAD_KEY } from '../src/protocol.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -81,6 +82,28 @@ test('after a rejoin, forms with an id and phx-change send what the user had typ
   next.open();
   next.receive([next.sent[0][0], { '': html }]);
   assert.deepEqual(next.sent.slice(1).map(([, ...f]) => f), [['event', 'validate', { user: { name: 'typed' } }]]);
+});
+
+test('a rejoin carries the resume token of the last join reply, and each reply replaces it', () => {
+  const { ws, timers } = mount('<p>x</p>', { join: false });
+  ws.receive([1, { '': '<p>5</p>' }, { resume: '7.first' }]);
+  ws.serverClose(1006);
+  timers.tick(100);
+  const second = FakeWebSocket.last;
+  second.open();
+  assert.deepEqual(second.sent[0][2], { session: 'TOKEN', url: 'http://localhost:4000/counter?x=1', resume: '7.first' });
+  second.receive([second.sent[0][0], { '': '<p>5</p>' }, { resume: '7.second' }]);
+  second.serverClose(1006);
+  timers.tick(200);
+  const third = FakeWebSocket.last;
+  third.open();
+  assert.equal(third.sent[0][2].resume, '7.second');
+});
+
+test('a client that gives up on its socket closes it with the reconnecting code', () => {
+  const { ws } = mount('<p>x</p>');
+  quietly(() => ws.receive([0, { '': [[50, 1, 'z']] }]));
+  assert.equal(ws.closeCode, CLOSE_RECONNECTING);
 });
 
 // A chat view: the message input is cleared by the reply to its form's submit.

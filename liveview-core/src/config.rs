@@ -38,6 +38,12 @@ pub struct LiveConfig {
     pub allowed_origins: Vec<String>,
     /// Messages a view's mailbox holds before senders wait.
     pub mailbox_capacity: usize,
+    /// How long a view whose socket dropped without a close waits for its client to come
+    /// back and resume it (same state, no mount). Zero turns resuming off.
+    pub resume_grace: Duration,
+    /// The most views waiting to be resumed at once; past it, a view whose socket drops
+    /// ends at once. With `mailbox_capacity`, this bounds what absent clients cost.
+    pub max_parked_views: usize,
 }
 
 impl Default for LiveConfig {
@@ -53,6 +59,8 @@ impl Default for LiveConfig {
             write_timeout: Duration::from_secs(10),
             allowed_origins: Vec::new(),
             mailbox_capacity: 1024,
+            resume_grace: Duration::from_secs(30),
+            max_parked_views: 10_000,
         }
     }
 }
@@ -60,7 +68,8 @@ impl Default for LiveConfig {
 impl LiveConfig {
     /// The defaults, overridden by the environment: `LIVEVIEW_SECRET` (at least 32 bytes)
     /// as the signing key, `LIVEVIEW_ALLOWED_ORIGINS` (comma-separated) as extra origins,
-    /// `LIVEVIEW_EVENTS_PER_SECOND` as both the event rate and burst.
+    /// `LIVEVIEW_EVENTS_PER_SECOND` as both the event rate and burst,
+    /// `LIVEVIEW_RESUME_GRACE_SECS` as the resume grace period (0 turns resuming off).
     ///
     /// A setting that is present but wrong is an error, not a silent fallback: a server
     /// whose `LIVEVIEW_SECRET` is too short would otherwise sign with a random key, and its
@@ -93,6 +102,14 @@ impl LiveConfig {
             })?;
             config.events_per_second = rate;
             config.event_burst = rate;
+        }
+        if let Ok(grace) = std::env::var("LIVEVIEW_RESUME_GRACE_SECS") {
+            let seconds: u64 = grace.parse().map_err(|_| {
+                ConfigError(format!(
+                    "LIVEVIEW_RESUME_GRACE_SECS must be a whole number of seconds, not {grace:?}"
+                ))
+            })?;
+            config.resume_grace = Duration::from_secs(seconds);
         }
         if let Ok(origins) = std::env::var("LIVEVIEW_ALLOWED_ORIGINS") {
             config.allowed_origins = origins

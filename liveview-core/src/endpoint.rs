@@ -9,6 +9,7 @@ use axum::http::Extensions;
 use crate::layout::Layout;
 use crate::presence::Presence;
 use crate::pubsub::SharedPubSub;
+use crate::resume::Resumable;
 use crate::session::Signer;
 use crate::shutdown::Shutdown;
 use crate::{LiveConfig, LiveView, Mailbox, Session, Socket};
@@ -25,6 +26,8 @@ pub(crate) struct Endpoint {
     /// The app's own shared values (a database pool, a search index), by type.
     pub(crate) extensions: Arc<Extensions>,
     pub(crate) shutdown: Shutdown,
+    /// Views a rejoin may take over (resume after a short disconnect).
+    pub(crate) resumable: Arc<Resumable>,
 }
 
 impl Endpoint {

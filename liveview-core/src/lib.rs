@@ -61,6 +61,7 @@ mod protocol;
 pub mod pubsub;
 mod rate_limit;
 pub mod render;
+mod resume;
 mod router;
 mod serve;
 mod session;

@@ -4,6 +4,10 @@
 //! `select!` loop, so the state needs no locks. Each callback is followed by one render,
 //! one diff against what the client holds, and one frame. Mailbox messages that are
 //! already waiting are handled together and rendered once (coalescing).
+//!
+//! A socket that drops without a close does not end the view: the process parks for the
+//! grace period with its mailbox still collecting, and a rejoin carrying the view's resume
+//! token takes it over (`resume.rs`): the state is kept and one full render is sent.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +23,7 @@ use crate::lifecycle::{parse_url, Crash, Mounted};
 use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
+use crate::resume::{Takeover, Ticket};
 use crate::shutdown::Running;
 use crate::socket::Navigation;
 use crate::{LiveEvent, LiveView, Mailbox, Params};
@@ -42,31 +47,54 @@ const POLICY: u16 = 1008;
 const TOO_BIG: u16 = 1009;
 const INTERNAL: u16 = 1011;
 
-/// The connection is over: the socket closed, failed, or was closed by the process.
-#[derive(Debug)]
-struct Disconnected;
+/// The connection is over, and how: that decides whether the view may be resumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Disconnected {
+    /// The socket failed or vanished without a close (a network change, a laptop lid): the
+    /// client will reconnect, so the view parks for the grace period.
+    Lost,
+    /// Closed on purpose, by the client or by the process (crash, policy, shutdown): the
+    /// view ends.
+    Closed,
+}
+
+/// Why a process stopped serving its current socket.
+enum Detached {
+    /// For good: the view ends.
+    Ended,
+    /// The socket was lost: park and wait for a rejoin.
+    Lost,
+    /// A rejoin claimed the view while its old socket still looked alive.
+    TakenOver(Box<Takeover>),
+}
+
+impl From<Disconnected> for Detached {
+    fn from(disconnected: Disconnected) -> Self {
+        match disconnected {
+            Disconnected::Lost => Detached::Lost,
+            Disconnected::Closed => Detached::Ended,
+        }
+    }
+}
 
 /// A join frame's contents.
 struct Join {
     reference: u64,
     token: String,
     url: String,
+    resume: Option<String>,
 }
 
-/// Runs one connection from the first frame to the close.
+/// Runs one connection from the first frame to the close, or hands it to the parked
+/// process its join resumes.
 pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, path_params: Params) {
     let running = endpoint.shutdown.register();
-    let mut ws = Wire {
-        socket: ws,
-        write_timeout: endpoint.config.write_timeout,
-    };
+    let mut ws = Wire::new(ws, &endpoint);
     let Some(join) = await_join(&mut ws, &endpoint).await else {
         return;
     };
-    let session = match endpoint
-        .signer
-        .verify(&join.token, std::any::type_name::<V>())
-    {
+    let view = std::any::type_name::<V>();
+    let session = match endpoint.signer.verify(&join.token, view) {
         Ok(session) => session,
         Err(error) => {
             tracing::warn!(%error, "join refused");
@@ -79,6 +107,22 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
             return;
         }
     };
+    let claimed = join
+        .resume
+        .as_deref()
+        .and_then(|token| endpoint.resumable.claim(token, view, &join.token));
+    if let Some(process) = claimed {
+        let takeover = Takeover {
+            socket: ws.socket,
+            reference: join.reference,
+            url: join.url.clone(),
+        };
+        match process.try_send(takeover) {
+            Ok(()) => return,
+            // The process ended (or another rejoin got there first): mount afresh.
+            Err(refused) => ws = Wire::new(refused.into_inner().socket, &endpoint),
+        }
+    }
     let uri = parse_url(&join.url).unwrap_or_else(|| Uri::from_static("/"));
     let (sender, mailbox) = mpsc::channel(endpoint.config.mailbox_capacity);
     let socket = endpoint.socket::<V>(Mailbox::new(Some(sender)));
@@ -86,6 +130,7 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         Ok(mounted) => mounted,
         Err(crash) => return crashed(&mut ws, join.reference, &crash).await,
     };
+    let (ticket, takeovers) = endpoint.resumable.register(view, &join.token);
     let rate = RateLimit::new(
         endpoint.config.events_per_second,
         endpoint.config.event_burst,
@@ -96,10 +141,14 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         mounted,
         rendered: Rendered::new(String::new()),
         title: None,
+        url: location(&uri),
         rate,
         bad_frames: 0,
+        ticket,
     };
-    process.serve(join.reference, mailbox, running).await;
+    process
+        .serve(join.reference, mailbox, takeovers, running)
+        .await;
 }
 
 /// Waits for the join frame, answering anything else with an error.
@@ -109,7 +158,7 @@ async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
         let message = match tokio::time::timeout_at(deadline, ws.socket.recv()).await {
             Ok(Some(Ok(message))) => message,
             Ok(Some(Err(error))) => {
-                read_failed(ws, &error).await;
+                let _ = read_failed(ws, &error).await;
                 return None;
             }
             Ok(None) => return None,
@@ -121,14 +170,22 @@ async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
         let text = match frame_text(ws, endpoint, message).await {
             Incoming::Text(text) => text,
             Incoming::Skip => continue,
-            Incoming::Done => return None,
+            Incoming::Done(_) => return None,
         };
         match protocol::parse(text.as_str()) {
-            Ok((reference, ClientFrame::Join { session, url })) => {
+            Ok((
+                reference,
+                ClientFrame::Join {
+                    session,
+                    url,
+                    resume,
+                },
+            )) => {
                 return Some(Join {
                     reference,
                     token: session,
                     url,
+                    resume,
                 })
             }
             Ok((reference, _)) => {
@@ -152,7 +209,7 @@ enum Incoming {
     /// Answered or ignored (binary, ping, pong): wait for the next one.
     Skip,
     /// The socket is closed, or was closed for an oversized frame.
-    Done,
+    Done(Disconnected),
 }
 
 async fn frame_text(ws: &mut Wire, endpoint: &Endpoint, message: Message) -> Incoming {
@@ -166,23 +223,29 @@ async fn frame_text(ws: &mut Wire, endpoint: &Endpoint, message: Message) -> Inc
             tracing::warn!("{reason}");
             let _ = send(ws, protocol::reply(0, None, &ReplyMeta::error(reason))).await;
             close(ws, TOO_BIG, "frame too large").await;
-            Incoming::Done
+            Incoming::Done(Disconnected::Closed)
         }
         Message::Text(text) => Incoming::Text(text),
         Message::Binary(_) => {
             let error = ReplyMeta::error("malformed frame: binary frames are not supported");
             match send(ws, protocol::reply(0, None, &error)).await {
                 Ok(()) => Incoming::Skip,
-                Err(Disconnected) => Incoming::Done,
+                Err(disconnected) => Incoming::Done(disconnected),
             }
         }
-        Message::Close(_) => Incoming::Done,
+        // A client that closes to reconnect (a missed heartbeat, a diff it could not
+        // apply) comes straight back: keep the view for it.
+        Message::Close(Some(frame)) if frame.code == protocol::close_code::RECONNECTING => {
+            Incoming::Done(Disconnected::Lost)
+        }
+        Message::Close(_) => Incoming::Done(Disconnected::Closed),
         Message::Ping(_) | Message::Pong(_) => Incoming::Skip,
     }
 }
 
 /// A read error ends the connection; a frame over the transport's hard limit gets a reason.
-async fn read_failed(ws: &mut Wire, error: &axum::Error) {
+/// Only a plain network failure counts as lost (resumable).
+async fn read_failed(ws: &mut Wire, error: &axum::Error) -> Disconnected {
     let text = error.to_string();
     if text.contains("too long") || text.contains("Space limit") {
         tracing::warn!(%error, "frame too large");
@@ -196,6 +259,10 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) {
         )
         .await;
         close(ws, TOO_BIG, "frame too large").await;
+    } else if text.contains("without closing handshake") {
+        // The TCP connection ended under the websocket: a network loss, not a goodbye.
+        tracing::debug!("socket lost without a close");
+        return Disconnected::Lost;
     } else if text.contains("UTF-8") {
         tracing::warn!("closing: a text frame that is not UTF-8");
         close(ws, INVALID_DATA, "text frame is not valid UTF-8").await;
@@ -204,7 +271,9 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) {
         close(ws, PROTOCOL_ERROR, "websocket protocol violation").await;
     } else {
         tracing::debug!(%error, "socket read failed");
+        return Disconnected::Lost;
     }
+    Disconnected::Closed
 }
 
 struct Process<V: LiveView> {
@@ -214,25 +283,65 @@ struct Process<V: LiveView> {
     /// What the client holds.
     rendered: Rendered,
     title: Option<String>,
+    /// The path and query the view is at, to tell whether a resuming client is elsewhere.
+    url: String,
     rate: RateLimit,
     /// Frames that could not be decoded since the last good one.
     bad_frames: u32,
+    /// The view's entry among the resumable processes.
+    ticket: Ticket,
 }
 
 impl<V: LiveView> Process<V> {
+    /// Serves the view over its socket and, after a loss, over each socket that resumes it.
     async fn serve(
         mut self,
         join_ref: u64,
         mut mailbox: mpsc::Receiver<V::Info>,
+        mut takeovers: mpsc::Receiver<Takeover>,
         mut running: Running,
     ) {
+        let mut reference = join_ref;
+        loop {
+            let detached = self
+                .attached(reference, &mut mailbox, &mut takeovers, &mut running)
+                .await;
+            let takeover = match detached {
+                Detached::Ended => return,
+                Detached::TakenOver(takeover) => {
+                    close(&mut self.ws, GOING_AWAY, "resumed on another connection").await;
+                    *takeover
+                }
+                Detached::Lost => match self.park(&mut takeovers, &mut running).await {
+                    Some(takeover) => takeover,
+                    None => return,
+                },
+            };
+            self.ws = Wire::new(takeover.socket, &self.endpoint);
+            reference = takeover.reference;
+            if let Err(crash) = self.catch_up(&takeover.url, &mut mailbox).await {
+                return crashed(&mut self.ws, reference, &crash).await;
+            }
+        }
+    }
+
+    /// Serves the current socket: sends the join reply (the whole view), then reads frames
+    /// and mailbox messages until the socket is gone.
+    async fn attached(
+        &mut self,
+        join_ref: u64,
+        mailbox: &mut mpsc::Receiver<V::Info>,
+        takeovers: &mut mpsc::Receiver<Takeover>,
+        running: &mut Running,
+    ) -> Detached {
         // The join reply carries every fragment whole; from then on only diffs travel.
-        let Ok(()) = self.after_callback(join_ref, true).await else {
-            return;
-        };
+        if let Err(disconnected) = self.after_callback(join_ref, true).await {
+            return disconnected.into();
+        }
         if *running.signal.borrow_and_update() {
             // Joined while the server was already draining.
-            return close(&mut self.ws, GOING_AWAY, "server shutting down").await;
+            close(&mut self.ws, GOING_AWAY, "server shutting down").await;
+            return Detached::Ended;
         }
         let idle_timeout = self.endpoint.config.idle_timeout;
         let idle = tokio::time::sleep(idle_timeout);
@@ -246,43 +355,32 @@ impl<V: LiveView> Process<V> {
                     last_frame = tokio::time::Instant::now();
                     let message = match frame {
                         Some(Ok(message)) => message,
-                        Some(Err(error)) => return read_failed(&mut self.ws, &error).await,
-                        None => return,
+                        Some(Err(error)) => return read_failed(&mut self.ws, &error).await.into(),
+                        None => return Detached::Lost,
                     };
                     match frame_text(&mut self.ws, &self.endpoint, message).await {
                         Incoming::Text(text) => {
-                            if self.handle_frame(text.as_str()).await.is_err() {
-                                return;
+                            if let Err(disconnected) = self.handle_frame(text.as_str()).await {
+                                return disconnected.into();
                             }
                         }
                         Incoming::Skip => {}
-                        Incoming::Done => return,
+                        Incoming::Done(disconnected) => return disconnected.into(),
                     }
                 }
                 Some(msg) = mailbox.recv() => {
-                    let mut pending = Some(msg);
-                    let mut handled = 0;
-                    while let Some(msg) = pending.take() {
-                        if let Err(crash) = self.mounted.handle_info(msg).await {
-                            return crashed(&mut self.ws, 0, &crash).await;
-                        }
-                        handled += 1;
-                        if handled < COALESCE_LIMIT {
-                            pending = mailbox.try_recv().ok();
-                        }
+                    if let Err(crash) = self.handle_messages(msg, mailbox).await {
+                        crashed(&mut self.ws, 0, &crash).await;
+                        return Detached::Ended;
                     }
-                    if let Some(lagged) = self.mounted.socket.lag.take() {
-                        if let Err(crash) = self.mounted.handle_lagged(lagged).await {
-                            return crashed(&mut self.ws, 0, &crash).await;
-                        }
-                    }
-                    if self.after_callback(0, false).await.is_err() {
-                        return;
+                    if let Err(disconnected) = self.after_callback(0, false).await {
+                        return disconnected.into();
                     }
                 }
+                Some(takeover) = takeovers.recv() => return Detached::TakenOver(Box::new(takeover)),
                 _ = running.signal.changed() => {
                     close(&mut self.ws, GOING_AWAY, "server shutting down").await;
-                    return;
+                    return Detached::Ended;
                 }
                 () = &mut idle => {
                     let deadline = last_frame + idle_timeout;
@@ -290,11 +388,87 @@ impl<V: LiveView> Process<V> {
                         idle.as_mut().reset(deadline);
                         continue;
                     }
+                    // No heartbeat for this long: the network is gone, not the client's
+                    // wish to stay, so the view stays resumable.
                     close(&mut self.ws, GOING_AWAY, "idle timeout: no heartbeat").await;
-                    return;
+                    return Detached::Lost;
                 }
             }
         }
+    }
+
+    /// Handles `first` and the messages already waiting behind it (at most
+    /// [`COALESCE_LIMIT`]), then tells the view what its full mailbox lost, if anything.
+    async fn handle_messages(
+        &mut self,
+        first: V::Info,
+        mailbox: &mut mpsc::Receiver<V::Info>,
+    ) -> Result<(), Crash> {
+        let mut pending = Some(first);
+        let mut handled = 0;
+        while let Some(msg) = pending.take() {
+            self.mounted.handle_info(msg).await?;
+            handled += 1;
+            if handled < COALESCE_LIMIT {
+                pending = mailbox.try_recv().ok();
+            }
+        }
+        if let Some(lagged) = self.mounted.socket.lag.take() {
+            self.mounted.handle_lagged(lagged).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits, socketless, for a rejoin to claim the view, for at most the grace period.
+    /// The mailbox is not read meanwhile: it keeps collecting (bounded by its capacity;
+    /// what overflows is reported through `handle_lagged` on resume).
+    async fn park(
+        &mut self,
+        takeovers: &mut mpsc::Receiver<Takeover>,
+        running: &mut Running,
+    ) -> Option<Takeover> {
+        let config = &self.endpoint.config;
+        if config.resume_grace.is_zero() || *running.signal.borrow() {
+            return None;
+        }
+        let Some(_place) = self.endpoint.resumable.park(config.max_parked_views) else {
+            tracing::warn!(
+                limit = config.max_parked_views,
+                "socket lost and too many views parked already: the view ends"
+            );
+            return None;
+        };
+        tracing::debug!(grace = ?config.resume_grace, "socket lost: the view waits to be resumed");
+        tokio::select! {
+            Some(takeover) = takeovers.recv() => {
+                tracing::debug!("view resumed");
+                Some(takeover)
+            }
+            () = tokio::time::sleep(config.resume_grace) => {
+                tracing::debug!("resume grace period over: the view ends");
+                None
+            }
+            _ = running.signal.changed() => None,
+        }
+    }
+
+    /// Before a resumed client gets its join reply: the messages that arrived while it was
+    /// away, and its URL if it moved meanwhile. The reply is then a full render, as after a
+    /// mount, since the client starts from an empty fragment store.
+    async fn catch_up(
+        &mut self,
+        url: &str,
+        mailbox: &mut mpsc::Receiver<V::Info>,
+    ) -> Result<(), Crash> {
+        while let Ok(msg) = mailbox.try_recv() {
+            self.handle_messages(msg, mailbox).await?;
+        }
+        if let Some(uri) = parse_url(url).filter(|uri| location(uri) != self.url) {
+            self.url = location(&uri);
+            self.mounted.handle_params(&uri).await?;
+        }
+        self.title = None;
+        Ok(())
     }
 
     /// Handles one client frame.
@@ -310,7 +484,7 @@ impl<V: LiveView> Process<V> {
                 if self.bad_frames > BAD_FRAME_LIMIT {
                     tracing::warn!("closing a connection that keeps sending bad frames");
                     close(&mut self.ws, POLICY, "too many bad frames").await;
-                    return Err(Disconnected);
+                    return Err(Disconnected::Closed);
                 }
                 return self.refuse(error.reference, error.reason).await;
             }
@@ -334,6 +508,7 @@ impl<V: LiveView> Process<V> {
                         .refuse(reference, format!("nav: invalid url {url:?}"))
                         .await;
                 };
+                self.url = location(&uri);
                 let outcome = self.mounted.handle_params(&uri).await;
                 self.after(reference, outcome).await
             }
@@ -369,7 +544,7 @@ impl<V: LiveView> Process<V> {
             Ok(()) => self.after_callback(reference, false).await,
             Err(crash) => {
                 crashed(&mut self.ws, reference, &crash).await;
-                Err(Disconnected)
+                Err(Disconnected::Closed)
             }
         }
     }
@@ -398,7 +573,7 @@ impl<V: LiveView> Process<V> {
             Ok(frame) => send(&mut self.ws, frame.into_reply(reference)).await,
             Err(crash) => {
                 crashed(&mut self.ws, reference, &crash).await;
-                Err(Disconnected)
+                Err(Disconnected::Closed)
             }
         }
     }
@@ -410,6 +585,7 @@ impl<V: LiveView> Process<V> {
             match self.mounted.socket.navigation.take() {
                 Some(Navigation::Patch { url, replace }) => {
                     let uri = parse_url(&url).unwrap_or_else(|| Uri::from_static("/"));
+                    self.url = location(&uri);
                     self.mounted.handle_params(&uri).await?;
                     meta.patch = Some(url);
                     meta.replace = replace;
@@ -420,6 +596,9 @@ impl<V: LiveView> Process<V> {
             }
         }
         meta.events = std::mem::take(&mut self.mounted.socket.events);
+        if join {
+            meta.resume = self.ticket.new_token();
+        }
         let title = self.mounted.title()?;
         if title != self.title {
             meta.title.clone_from(&title);
@@ -470,13 +649,22 @@ struct Wire {
     write_timeout: std::time::Duration,
 }
 
+impl Wire {
+    fn new(socket: WebSocket, endpoint: &Endpoint) -> Self {
+        Wire {
+            socket,
+            write_timeout: endpoint.config.write_timeout,
+        }
+    }
+}
+
 async fn send(ws: &mut Wire, text: String) -> Result<(), Disconnected> {
     match tokio::time::timeout(ws.write_timeout, ws.socket.send(Message::Text(text.into()))).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Disconnected),
+        Ok(Err(_)) => Err(Disconnected::Lost),
         Err(_) => {
             tracing::warn!("closing a connection that stopped reading (write timeout)");
-            Err(Disconnected)
+            Err(Disconnected::Lost)
         }
     }
 }
@@ -491,6 +679,12 @@ async fn close(ws: &mut Wire, code: u16, reason: &str) {
         ws.socket.send(Message::Close(Some(frame))),
     )
     .await;
+}
+
+/// The path and query of a URL: where a view is, whatever host the client used.
+fn location(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
 }
 
 /// Client-controlled text as it goes into the log: at most [`LOGGED_CHARS`] characters, so

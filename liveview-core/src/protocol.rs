@@ -7,6 +7,13 @@ use serde_json::{Map, Value};
 
 use crate::render::Diff;
 
+/// Close codes of the protocol's own (§8), beside RFC 6455's.
+pub(crate) mod close_code {
+    /// The client closes to reconnect at once (a missed heartbeat reply, a diff it could
+    /// not apply): the view waits to be resumed, as after a lost connection.
+    pub(crate) const RECONNECTING: u16 = 4000;
+}
+
 /// The frame kinds a client sends (§2), named once.
 pub(crate) mod frame_kind {
     pub(crate) const JOIN: &str = "join";
@@ -28,9 +35,19 @@ pub(crate) mod attribute {
 /// A client frame, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ClientFrame {
-    Join { session: String, url: String },
-    Event { name: String, value: Value },
-    Nav { url: String },
+    Join {
+        session: String,
+        url: String,
+        /// The resume token of the view this client had, when it is rejoining.
+        resume: Option<String>,
+    },
+    Event {
+        name: String,
+        value: Value,
+    },
+    Nav {
+        url: String,
+    },
     Heartbeat,
 }
 
@@ -69,9 +86,17 @@ pub(crate) fn parse(text: &str) -> Result<(u64, ClientFrame), FrameError> {
                 Some(Value::String(s)) => Ok(s),
                 _ => Err(fail(reference, &format!("join needs a string {name:?}"))),
             };
+            let session = field("session")?;
+            let url = field("url")?;
+            let resume = match options.get_mut("resume").map(Value::take) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(token)) => Some(token),
+                Some(_) => return Err(fail(reference, "join's \"resume\" must be a string")),
+            };
             ClientFrame::Join {
-                session: field("session")?,
-                url: field("url")?,
+                session,
+                url,
+                resume,
             }
         }
         frame_kind::EVENT => {
@@ -124,6 +149,9 @@ pub(crate) struct ReplyMeta {
     /// With `fatal`: the token can never be accepted again; reload the page.
     #[serde(skip_serializing_if = "is_false")]
     pub(crate) reload: bool,
+    /// In a join reply: the token a rejoin presents to resume this view (§3.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) resume: Option<String>,
     /// With `patch`: replace the history entry instead of pushing one.
     #[serde(skip_serializing_if = "is_false")]
     pub(crate) replace: bool,
@@ -192,7 +220,8 @@ mod tests {
                 1,
                 ClientFrame::Join {
                     session: "t".into(),
-                    url: "http://x/counter".into()
+                    url: "http://x/counter".into(),
+                    resume: None,
                 }
             ))
         );
@@ -267,6 +296,7 @@ mod tests {
             redirect: Some(String::new()),
             reload: true,
             replace: true,
+            resume: Some(String::new()),
             title: Some(String::new()),
         };
         let Value::Object(written) = serde_json::to_value(&every_member).unwrap() else {

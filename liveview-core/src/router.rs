@@ -94,6 +94,7 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
                 pubsub,
                 extensions: Arc::default(),
                 shutdown: Shutdown::default(),
+                resumable: Default::default(),
             }),
             state: PhantomData,
         }

@@ -165,6 +165,21 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
 }
 
 impl LiveViewTest {
+    /// Closes the socket the way a closing browser tab does: with a close frame, so the
+    /// view ends at once. (Dropping a `LiveViewTest` instead is a lost connection: the view
+    /// waits out the resume grace period first.)
+    ///
+    /// ```no_run
+    /// # async fn example(view: liveview_core::testing::LiveViewTest) {
+    /// view.close().await;
+    /// # }
+    /// ```
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+        // The server answers the close; waiting for it means the view has ended.
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(REPLY_TIMEOUT, self.ws.next()).await {}
+    }
+
     /// The view's current HTML (the children of the live container).
     pub fn render(&self) -> String {
         self.html.clone()

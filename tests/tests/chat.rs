@@ -77,14 +77,14 @@ async fn messages_are_stored_and_shown_to_a_new_page() {
 }
 
 #[tokio::test]
-async fn presence_lists_both_and_drops_a_closed_view() {
+async fn presence_lists_both_and_drops_a_closed_page() {
     let app = app().await;
     let mut ada = live(app.clone(), "/chat?name=ada").await.unwrap();
     let bob = live(app, "/chat?name=bob").await.unwrap();
     while ada.texts("#online li").unwrap() != ["ada", "bob"] {
         ada.receive().await.unwrap();
     }
-    drop(bob);
+    bob.close().await;
     while ada.texts("#online li").unwrap() != ["ada"] {
         ada.receive().await.unwrap();
     }

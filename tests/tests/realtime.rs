@@ -225,7 +225,7 @@ async fn stream_items_are_kept_by_the_client_in_order_with_limit_delete_and_rese
 }
 
 #[tokio::test]
-async fn presence_lists_both_views_and_drops_one_that_stops() {
+async fn presence_lists_both_views_and_drops_one_whose_page_closes() {
     let server = Live::new(LiveConfig::default());
     let mut ada = live(app(&server), "/room?name=ada").await.unwrap();
     let bob = live(app(&server), "/room?name=bob").await.unwrap();
@@ -234,7 +234,7 @@ async fn presence_lists_both_views_and_drops_one_that_stops() {
     while !here(&html) {
         html = ada.receive().await.unwrap();
     }
-    drop(bob);
+    bob.close().await;
     while html.contains("<li>bob</li>") {
         html = ada.receive().await.unwrap();
     }
