@@ -128,6 +128,13 @@ export class Transport {
     this.lost({ code: CLOSE_RECONNECTING, reason: 'restart' });
   }
 
+  /** Connects now if a reconnect is waiting out its backoff (the network is back). */
+  reconnectNow() {
+    if (this.stopped || this.ws) return;
+    this.attempts = 0;
+    this.connect();
+  }
+
   lost(event) {
     this.stopTimers();
     this.ws = null;

@@ -75,7 +75,20 @@ export class LiveView {
 
   connect() {
     this.setState(CLASS_LOADING);
-    if (!this.unbind) this.unbind = bind(this);
+    if (!this.unbind) {
+      const offBindings = bind(this);
+      // The browser knows the network went before a heartbeat would: give the socket up
+      // at once (the server keeps the view for us), and come back as soon as it returns.
+      const offline = () => this.transport.restart();
+      const online = () => this.transport.reconnectNow();
+      this.win.addEventListener('offline', offline);
+      this.win.addEventListener('online', online);
+      this.unbind = () => {
+        offBindings();
+        this.win.removeEventListener('offline', offline);
+        this.win.removeEventListener('online', online);
+      };
+    }
     this.transport.connect();
   }
 

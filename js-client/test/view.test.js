@@ -185,3 +185,16 @@ test('on the reply to a submit, the focused input of another form keeps its valu
   assert.equal(q.selectionStart, 2);
   assert.equal($('#msg').value, '', 'the submitted form, not focused, follows the server as always');
 });
+
+test('going offline gives the socket up at once; coming online reconnects without waiting', () => {
+  const { ws, timers, root } = mount('<p>x</p>');
+  const win = root.ownerDocument.defaultView;
+  win.dispatchEvent(new win.Event('offline'));
+  assert.equal(ws.closeCode, CLOSE_RECONNECTING);
+  assert.deepEqual(state(root), ['phx-error']);
+  const before = FakeWebSocket.instances.length;
+  win.dispatchEvent(new win.Event('online'));
+  assert.equal(FakeWebSocket.instances.length, before + 1, 'a new socket before any backoff timer');
+  timers.tick(10000);
+  assert.equal(FakeWebSocket.instances.length, before + 1, 'and the backoff timer adds none');
+});
