@@ -7,6 +7,7 @@ import {
   ATTR_LINK,
   ATTR_CONFIRM,
   LINK_PATCH,
+  LINK_NAVIGATE,
   ATTR_CLICK,
   ATTR_SUBMIT,
   ATTR_CHANGE,
@@ -75,12 +76,15 @@ export function bind(view) {
       e.preventDefault();
       return;
     }
-    // Patch links work anywhere on the page (a layout's nav too), same origin only.
-    const link = e.target && e.target.closest ? e.target.closest(`a[${ATTR_LINK}="${LINK_PATCH}"]`) : null;
-    if (link && link.href && link.origin === win.location.origin && !e.defaultPrevented &&
-        e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) {
+    // Patch and navigate links work anywhere on the page (a layout's nav too), same
+    // origin only; a modified click (new tab) is the browser's.
+    const link = e.target && e.target.closest ? e.target.closest(`a[${ATTR_LINK}]`) : null;
+    const kind = link && link.getAttribute(ATTR_LINK);
+    if ((kind === LINK_PATCH || kind === LINK_NAVIGATE) && link.href && link.origin === win.location.origin &&
+        !e.defaultPrevented && e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) {
       e.preventDefault();
-      view.patchTo(link.href);
+      if (kind === LINK_PATCH) view.patchTo(link.href);
+      else view.navigateTo(link.href);
       return;
     }
     const el = closest(e, ATTR_CLICK);

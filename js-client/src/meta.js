@@ -7,13 +7,13 @@ import {
   META_PATCH,
   META_REPLACE,
   META_REDIRECT,
-  META_NAVIGATE,
   DOM_EVENT_PREFIX,
 } from './protocol.js';
 
 /**
  * Acts on `meta` after the frame's diff is on the page. `env` gives the window, the
- * container (for phx:error) and the ref of the frame.
+ * container (for phx:error) and the ref of the frame. (`navigate` is the view's: it joins
+ * the next view over the same socket.)
  */
 export function applyMeta(meta, { win, container, ref }) {
   if (typeof meta[META_ERROR] === 'string') {
@@ -33,6 +33,5 @@ export function applyMeta(meta, { win, container, ref }) {
     if (meta[META_REPLACE] === true) h.replaceState(h.state, '', meta[META_PATCH]);
     else h.pushState(null, '', meta[META_PATCH]);
   }
-  const leave = typeof meta[META_REDIRECT] === 'string' ? meta[META_REDIRECT] : meta[META_NAVIGATE];
-  if (typeof leave === 'string') win.location.assign(leave);
+  if (typeof meta[META_REDIRECT] === 'string') win.location.assign(meta[META_REDIRECT]);
 }

@@ -22,6 +22,7 @@ export const META_REDIRECT = 'redirect';
 export const META_EVENTS = 'events';
 export const META_TITLE = 'title';
 export const META_RESUME = 'resume';
+export const META_SESSION = 'session';
 
 // Attributes the server renders and the client reads (§1, §4.4, §5), or writes (skip).
 export const ATTR_MAIN = 'data-phx-main';
@@ -60,6 +61,7 @@ export const ATTR_AUTO_RECOVER = 'phx-auto-recover';
 
 // Attribute values with a meaning of their own.
 export const LINK_PATCH = 'patch'; // data-phx-link="patch"
+export const LINK_NAVIGATE = 'navigate'; // data-phx-link="navigate"
 export const UPDATE_IGNORE = 'ignore'; // phx-update="ignore"
 export const UPDATE_STREAM = 'stream'; // phx-update="stream"
 export const AUTO_RECOVER_IGNORE = 'ignore'; // phx-auto-recover="ignore"

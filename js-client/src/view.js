@@ -19,6 +19,8 @@ import {
   META_ERROR,
   META_PATCH,
   META_RESUME,
+  META_SESSION,
+  META_NAVIGATE,
   ATTR_SESSION,
   ATTR_CHANGE,
   ATTR_AUTO_RECOVER,
@@ -105,25 +107,42 @@ export class LiveView {
     this.container.classList.add(cls);
   }
 
-  join() {
+  /**
+   * Joins the view at the current URL. After a lost socket, the token of the last join
+   * lets the server resume the view if it still waits for us (same state, no mount);
+   * otherwise it mounts afresh and the forms are recovered. `navigating`: the socket is
+   * open and the client moves to another view of the live session over it.
+   */
+  join(navigating = false) {
     this.joined = false;
+    this.navigating = navigating;
     this.setState(CLASS_LOADING);
     const session = this.container.getAttribute(ATTR_SESSION);
-    // With the token of the last join, the server resumes the view if it still waits for
-    // us (same state, no mount); otherwise it mounts afresh and the forms are recovered.
-    const payload = { session, url: this.win.location.href, resume: this.resume };
-    this.transport.send([FRAME_JOIN, payload], (diff, meta) => this.onJoin(diff, meta));
+    const payload = { session, url: this.win.location.href, resume: navigating ? undefined : this.resume };
+    const sent = this.transport.send([FRAME_JOIN, payload], (diff, meta) => this.onJoin(diff, meta));
+    // The socket went just as the client moved on: load the page instead.
+    if (!sent && navigating) this.win.location.assign(this.win.location.href);
+  }
+
+  /** Moves to the view at `url` over the same socket (`fromHistory`: back/forward, the URL is already there). */
+  navigateTo(url, fromHistory = false) {
+    if (!this.joined) return this.win.location.assign(url);
+    if (!fromHistory && url !== this.win.location.href) this.win.history.pushState(null, '', url);
+    this.lastUrl = this.win.location.href;
+    this.join(true);
   }
 
   onJoin(diff, meta) {
     if (meta[META_FATAL]) return this.fatal(meta);
+    // A view reached by navigation has its own token: the next join (a reconnect) uses it.
+    if (typeof meta[META_SESSION] === 'string') this.container.setAttribute(ATTR_SESSION, meta[META_SESSION]);
     let recover = [];
     try {
       if (!diff || typeof diff !== 'object' || Array.isArray(diff) || typeof diff[''] !== 'string') {
         throw new Error(meta[META_ERROR] || 'join reply without a root fragment');
       }
       // The join reply is the whole view: forget what we had, rebuild, morph the root.
-      if (this.joinedOnce) recover = this.formsToRecover();
+      if (this.joinedOnce && !this.navigating) recover = this.formsToRecover();
       this.store.reset();
       const changed = this.store.apply(diff);
       applyToDom(this.container, this.store, changed, { join: true, beforeUpdate: (f, t) => this.loading.beforeUpdate(f, t) });
@@ -134,6 +153,7 @@ export class LiveView {
       return;
     }
     this.joined = this.joinedOnce = true;
+    this.navigating = false;
     this.resume = meta[META_RESUME];
     this.setState(CLASS_CONNECTED);
     this.transport.resetBackoff();
@@ -177,6 +197,7 @@ export class LiveView {
     }
     applyMeta(meta, { win: this.win, container: this.container, ref });
     if (typeof meta[META_PATCH] === 'string') this.lastUrl = this.win.location.href;
+    if (typeof meta[META_NAVIGATE] === 'string') this.navigateTo(new URL(meta[META_NAVIGATE], this.win.location.href).href);
   }
 
   fatal(meta) {

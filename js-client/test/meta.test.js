@@ -30,10 +30,10 @@ test('meta: title, events on window, error on the container, patch pushes and re
   assert.match(warned[0], /unknown event/);
 });
 
-test('meta: navigate and redirect load the page', () => {
+test('meta: redirect loads the page; navigate is left to the view (a join over the socket)', () => {
   const assigned = [];
   const win = { location: { assign: (u) => assigned.push(u) }, document: {}, history: {}, CustomEvent: window.CustomEvent };
   applyMeta({ navigate: '/users' }, { win, container: null, ref: 1 });
   applyMeta({ redirect: 'https://example.com/' }, { win, container: null, ref: 2 });
-  assert.deepEqual(assigned, ['/users', 'https://example.com/']);
+  assert.deepEqual(assigned, ['https://example.com/']);
 });

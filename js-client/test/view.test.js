@@ -198,3 +198,30 @@ test('going offline gives the socket up at once; coming online reconnects withou
   timers.tick(10000);
   assert.equal(FakeWebSocket.instances.length, before + 1, 'and the backoff timer adds none');
 });
+
+test('a navigate link joins the next view over the same socket: history pushed, no form recovery, its token kept', () => {
+  const html = '<a id="go" href="/users/7" data-phx-link="navigate">u</a><form id="f" phx-change="v"><input name="a" value=""></form>';
+  const { ws, root } = mount(html);
+  const win = root.ownerDocument.defaultView;
+  document.querySelector('#f input').value = 'typed';
+  document.querySelector('#go').click();
+  assert.equal(win.location.pathname, '/users/7');
+  assert.equal(FakeWebSocket.instances.length, 1, 'the same socket');
+  const [ref, kind, payload] = ws.lastSent;
+  assert.equal(kind, 'join');
+  assert.deepEqual(payload, { session: 'TOKEN', url: 'http://localhost:4000/users/7' }, 'no resume token: a new view');
+  ws.receive([ref, { '': '<h1>user 7</h1>' }, { session: 'USERS-TOKEN' }]);
+  assert.equal(root.innerHTML, '<h1>user 7</h1>');
+  assert.equal(root.getAttribute('data-phx-session'), 'USERS-TOKEN');
+  assert.equal(ws.sent.length, 2, 'nothing sent after the join: the old view\'s forms are not recovered');
+});
+
+test('a navigate meta (push_navigate, or back to another view) joins that view', () => {
+  const { ws, root } = mount('<button phx-click="go">go</button>');
+  const win = root.ownerDocument.defaultView;
+  document.querySelector('button').click();
+  ws.receive([ws.lastSent[0], null, { navigate: '/chat' }]);
+  assert.equal(win.location.pathname, '/chat');
+  assert.equal(ws.lastSent[1], 'join');
+  assert.equal(ws.lastSent[2].url, 'http://localhost:4000/chat');
+});

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use axum::http::request::Parts;
 use axum::http::Extensions;
 
+use futures_util::future::BoxFuture;
+
 use crate::layout::Layout;
+use crate::live_session::{Handoff, RouteTable};
 use crate::presence::Presence;
 use crate::pubsub::SharedPubSub;
 use crate::resume::Resumable;
@@ -28,7 +31,18 @@ pub(crate) struct Endpoint {
     pub(crate) shutdown: Shutdown,
     /// Views a rejoin may take over (resume after a short disconnect).
     pub(crate) resumable: Arc<Resumable>,
+    /// The live session's routes, for navigation between its views.
+    pub(crate) routes: Arc<RouteTable<Start>>,
 }
+
+/// Starts one view type on a socket another view of the session handed over; resolves to
+/// the next hand-over when the client navigates on. (A function per view type, made by
+/// the process module, so the route table can start a view it knows only by its route.)
+#[derive(Clone, Copy)]
+pub(crate) struct Start(
+    #[allow(clippy::type_complexity)]
+    pub(crate)  fn(Arc<Endpoint>, Handoff) -> BoxFuture<'static, Option<(Start, Handoff)>>,
+);
 
 impl Endpoint {
     /// A socket for a view of this endpoint.

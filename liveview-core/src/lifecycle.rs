@@ -49,6 +49,11 @@ impl<V: LiveView> Mounted<V> {
         Ok(mounted)
     }
 
+    /// The path parameters of the view's route, after a patch to another of its routes.
+    pub(crate) fn set_path_params(&mut self, path_params: Params) {
+        self.path_params = path_params;
+    }
+
     /// Runs `handle_params` for `uri`: the route's path parameters plus the URL's query.
     pub(crate) async fn handle_params(&mut self, uri: &Uri) -> Result<(), Crash> {
         let params = url_params(&self.path_params, uri);

@@ -17,16 +17,17 @@ use axum::http::Uri;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, Start};
 use crate::flash::CLEAR_FLASH;
 use crate::lifecycle::{parse_url, Crash, Mounted};
+use crate::live_session::Handoff;
 use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
 use crate::resume::{Takeover, Ticket};
 use crate::shutdown::Running;
 use crate::socket::Navigation;
-use crate::{LiveEvent, LiveView, Mailbox, Params};
+use crate::{Flash, LiveEvent, LiveView, Mailbox, Params, Session};
 
 /// Most messages handled before rendering, so a flood cannot starve the socket.
 const COALESCE_LIMIT: usize = 64;
@@ -66,6 +67,26 @@ enum Detached {
     Lost,
     /// A rejoin claimed the view while its old socket still looked alive.
     TakenOver(Box<Takeover>),
+    /// The client navigated to another view of the live session over this socket.
+    Navigated(Box<NavigateTo>),
+}
+
+/// A navigate join: the view to start, its route parameters, and the join frame.
+struct NavigateTo {
+    start: Start,
+    path_params: Params,
+    reference: u64,
+    url: String,
+}
+
+/// Where a URL leads, seen from the view at hand.
+enum Destination {
+    /// One of this view's routes, with its path parameters.
+    ThisView(Params),
+    /// Another view of the live session.
+    OtherView,
+    /// No route of the live session (or the app mounts views without `Live::routes`).
+    Unrouted,
 }
 
 impl From<Disconnected> for Detached {
@@ -123,14 +144,62 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
             Err(refused) => ws = Wire::new(refused.into_inner().socket, &endpoint),
         }
     }
-    let uri = parse_url(&join.url).unwrap_or_else(|| Uri::from_static("/"));
+    let handoff = Handoff {
+        socket: ws.socket,
+        running,
+        session,
+        path_params,
+        reference: join.reference,
+        url: join.url,
+        flash: Flash::default(),
+    };
+    // Each view runs until the connection ends or the client navigates to the next one.
+    let mut next = serve_view::<V>(endpoint.clone(), handoff, Some(join.token)).await;
+    while let Some((start, handoff)) = next {
+        next = (start.0)(endpoint.clone(), handoff).await;
+    }
+}
+
+/// How the live session starts view `V` after a navigation.
+pub(crate) fn start<V: LiveView>() -> Start {
+    Start(|endpoint, handoff| Box::pin(serve_view::<V>(endpoint, handoff, None)))
+}
+
+/// Mounts `V` on the handed-over socket and serves it; returns the next view's hand-over
+/// if the client navigates on. `page_token` is the token the page's container carries;
+/// without one (a view reached by navigation), the view signs its own for the client.
+async fn serve_view<V: LiveView>(
+    endpoint: Arc<Endpoint>,
+    handoff: Handoff,
+    page_token: Option<String>,
+) -> Option<(Start, Handoff)> {
+    let Handoff {
+        socket,
+        running,
+        session,
+        path_params,
+        reference,
+        url,
+        flash,
+    } = handoff;
+    let mut ws = Wire::new(socket, &endpoint);
+    let uri = parse_url(&url).unwrap_or_else(|| Uri::from_static("/"));
     let (sender, mailbox) = mpsc::channel(endpoint.config.mailbox_capacity);
-    let socket = endpoint.socket::<V>(Mailbox::new(Some(sender)));
+    let mut socket = endpoint.socket::<V>(Mailbox::new(Some(sender)));
+    socket.flash = flash;
     let mounted = match Mounted::mount(&session, path_params, &uri, socket).await {
         Ok(mounted) => mounted,
-        Err(crash) => return crashed(&mut ws, join.reference, &crash).await,
+        Err(crash) => {
+            crashed(&mut ws, reference, &crash).await;
+            return None;
+        }
     };
-    let (ticket, takeovers) = endpoint.resumable.register(view, &join.token);
+    let view = std::any::type_name::<V>();
+    let (token, navigated) = match page_token {
+        Some(token) => (token, false),
+        None => (endpoint.signer.sign(view, &session), true),
+    };
+    let (ticket, takeovers) = endpoint.resumable.register(view, &token);
     let rate = RateLimit::new(
         endpoint.config.events_per_second,
         endpoint.config.event_burst,
@@ -145,10 +214,10 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         rate,
         bad_frames: 0,
         ticket,
+        session,
+        new_page_token: navigated.then_some(token),
     };
-    process
-        .serve(join.reference, mailbox, takeovers, running)
-        .await;
+    process.serve(reference, mailbox, takeovers, running).await
 }
 
 /// Waits for the join frame, answering anything else with an error.
@@ -290,38 +359,73 @@ struct Process<V: LiveView> {
     bad_frames: u32,
     /// The view's entry among the resumable processes.
     ticket: Ticket,
+    /// The connection's verified session, for the next view after a navigation.
+    session: Session,
+    /// For a view reached by navigation: its own session token, sent in each join reply so
+    /// the page can rejoin this view after a reconnect.
+    new_page_token: Option<String>,
 }
 
 impl<V: LiveView> Process<V> {
-    /// Serves the view over its socket and, after a loss, over each socket that resumes it.
+    /// Serves the view over its socket and, after a loss, over each socket that resumes it;
+    /// returns the hand-over to the next view when the client navigates on.
     async fn serve(
         mut self,
         join_ref: u64,
         mut mailbox: mpsc::Receiver<V::Info>,
         mut takeovers: mpsc::Receiver<Takeover>,
         mut running: Running,
-    ) {
+    ) -> Option<(Start, Handoff)> {
         let mut reference = join_ref;
         loop {
             let detached = self
                 .attached(reference, &mut mailbox, &mut takeovers, &mut running)
                 .await;
             let takeover = match detached {
-                Detached::Ended => return,
+                Detached::Ended => return None,
+                Detached::Navigated(to) => return Some(self.hand_over(*to, running)),
                 Detached::TakenOver(takeover) => {
                     close(&mut self.ws, GOING_AWAY, "resumed on another connection").await;
                     *takeover
                 }
                 Detached::Lost => match self.park(&mut takeovers, &mut running).await {
                     Some(takeover) => takeover,
-                    None => return,
+                    None => return None,
                 },
             };
             self.ws = Wire::new(takeover.socket, &self.endpoint);
             reference = takeover.reference;
             if let Err(crash) = self.catch_up(&takeover.url, &mut mailbox).await {
-                return crashed(&mut self.ws, reference, &crash).await;
+                crashed(&mut self.ws, reference, &crash).await;
+                return None;
             }
+        }
+    }
+
+    /// Ends this view and gives the next one what it needs: the socket, the session, and
+    /// the flash (a "saved" notice put just before a `push_navigate` shows on arrival).
+    fn hand_over(mut self, to: NavigateTo, running: Running) -> (Start, Handoff) {
+        let flash = std::mem::take(&mut self.mounted.socket.flash);
+        let handoff = Handoff {
+            socket: self.ws.socket,
+            running,
+            session: self.session,
+            path_params: to.path_params,
+            reference: to.reference,
+            url: to.url,
+            flash,
+        };
+        (to.start, handoff)
+    }
+
+    /// Where `uri` leads from this view.
+    fn destination(&self, uri: &Uri) -> Destination {
+        match self.endpoint.routes.find(uri) {
+            Some((route, params)) if route.view == std::any::type_name::<V>() => {
+                Destination::ThisView(params)
+            }
+            Some(_) => Destination::OtherView,
+            None => Destination::Unrouted,
         }
     }
 
@@ -360,8 +464,8 @@ impl<V: LiveView> Process<V> {
                     };
                     match frame_text(&mut self.ws, &self.endpoint, message).await {
                         Incoming::Text(text) => {
-                            if let Err(disconnected) = self.handle_frame(text.as_str()).await {
-                                return disconnected.into();
+                            if let Err(detached) = self.handle_frame(text.as_str()).await {
+                                return detached;
                             }
                         }
                         Incoming::Skip => {}
@@ -452,6 +556,21 @@ impl<V: LiveView> Process<V> {
         }
     }
 
+    /// Runs `handle_params` for a patch the view asked for, and tells the client.
+    async fn patch(
+        &mut self,
+        uri: Uri,
+        url: String,
+        replace: bool,
+        meta: &mut ReplyMeta,
+    ) -> Result<(), Crash> {
+        self.url = location(&uri);
+        self.mounted.handle_params(&uri).await?;
+        meta.patch = Some(url);
+        meta.replace = replace;
+        Ok(())
+    }
+
     /// Before a resumed client gets its join reply: the messages that arrived while it was
     /// away, and its URL if it moved meanwhile. The reply is then a full render, as after a
     /// mount, since the client starts from an empty fragment store.
@@ -471,8 +590,8 @@ impl<V: LiveView> Process<V> {
         Ok(())
     }
 
-    /// Handles one client frame.
-    async fn handle_frame(&mut self, text: &str) -> Result<(), Disconnected> {
+    /// Handles one client frame. `Err` says the view stops serving this socket.
+    async fn handle_frame(&mut self, text: &str) -> Result<(), Detached> {
         let (reference, frame) = match protocol::parse(text) {
             Ok(parsed) => {
                 self.bad_frames = 0;
@@ -484,54 +603,104 @@ impl<V: LiveView> Process<V> {
                 if self.bad_frames > BAD_FRAME_LIMIT {
                     tracing::warn!("closing a connection that keeps sending bad frames");
                     close(&mut self.ws, POLICY, "too many bad frames").await;
-                    return Err(Disconnected::Closed);
+                    return Err(Detached::Ended);
                 }
-                return self.refuse(error.reference, error.reason).await;
+                return Ok(self.refuse(error.reference, error.reason).await?);
             }
         };
-        match frame {
+        let answered = match frame {
             ClientFrame::Heartbeat => {
-                send(
-                    &mut self.ws,
-                    protocol::reply(reference, None, &ReplyMeta::default()),
-                )
-                .await
+                let reply = protocol::reply(reference, None, &ReplyMeta::default());
+                send(&mut self.ws, reply).await
             }
-            ClientFrame::Join { .. } => self.refuse(reference, "already joined".into()).await,
-            ClientFrame::Nav { url } => {
-                // A nav runs handle_params, a render and a diff: it counts like an event.
-                if !self.rate.allow(Instant::now()) {
-                    return self.rate_limited(reference).await;
-                }
-                let Some(uri) = parse_url(&url) else {
-                    return self
-                        .refuse(reference, format!("nav: invalid url {url:?}"))
-                        .await;
+            ClientFrame::Join { url, .. } => return self.navigate_join(reference, url).await,
+            ClientFrame::Nav { url } => self.nav(reference, url).await,
+            ClientFrame::Event { name, value } => self.event(reference, name, value).await,
+        };
+        Ok(answered?)
+    }
+
+    /// A join on a joined socket: the client navigates to another view of the live session
+    /// (or this one afresh). A URL outside the session is left with a full page load.
+    async fn navigate_join(&mut self, reference: u64, url: String) -> Result<(), Detached> {
+        // Mounting a view is the costliest thing a client can ask for: it counts.
+        if !self.rate.allow(Instant::now()) {
+            return Ok(self.rate_limited(reference).await?);
+        }
+        let found = parse_url(&url).and_then(|uri| self.endpoint.routes.find(&uri));
+        let Some((route, path_params)) = found else {
+            let leave = ReplyMeta {
+                redirect: Some(url),
+                ..ReplyMeta::default()
+            };
+            return Ok(send(&mut self.ws, protocol::reply(reference, None, &leave)).await?);
+        };
+        Err(Detached::Navigated(Box::new(NavigateTo {
+            start: route.start,
+            path_params,
+            reference,
+            url,
+        })))
+    }
+
+    /// The URL changed in the browser (a patch link, back or forward).
+    async fn nav(&mut self, reference: u64, url: String) -> Result<(), Disconnected> {
+        // A nav runs handle_params, a render and a diff: it counts like an event.
+        if !self.rate.allow(Instant::now()) {
+            return self.rate_limited(reference).await;
+        }
+        let Some(uri) = parse_url(&url) else {
+            return self
+                .refuse(reference, format!("nav: invalid url {url:?}"))
+                .await;
+        };
+        match self.destination(&uri) {
+            Destination::OtherView => {
+                // Back or forward to another view's page: the client joins it.
+                let go = ReplyMeta {
+                    navigate: Some(url),
+                    ..ReplyMeta::default()
                 };
+                send(&mut self.ws, protocol::reply(reference, None, &go)).await
+            }
+            Destination::ThisView(path_params) => {
+                self.mounted.set_path_params(path_params);
                 self.url = location(&uri);
                 let outcome = self.mounted.handle_params(&uri).await;
                 self.after(reference, outcome).await
             }
-            ClientFrame::Event { name, value } => {
-                if !self.rate.allow(Instant::now()) {
-                    return self.rate_limited(reference).await;
-                }
-                if name == CLEAR_FLASH {
-                    let kind = value.get("kind").and_then(Value::as_str);
-                    self.mounted.socket.clear_flash(kind);
-                    return self.after_callback(reference, false).await;
-                }
-                let event = match V::Event::decode(&name, value) {
-                    Ok(event) => event,
-                    Err(error) => {
-                        tracing::warn!(error = %for_log(&error.to_string()), "event refused");
-                        return self.refuse(reference, error.to_string()).await;
-                    }
-                };
-                let outcome = self.mounted.handle_event(event).await;
+            Destination::Unrouted => {
+                self.url = location(&uri);
+                let outcome = self.mounted.handle_params(&uri).await;
                 self.after(reference, outcome).await
             }
         }
+    }
+
+    /// A user event from a binding.
+    async fn event(
+        &mut self,
+        reference: u64,
+        name: String,
+        value: Value,
+    ) -> Result<(), Disconnected> {
+        if !self.rate.allow(Instant::now()) {
+            return self.rate_limited(reference).await;
+        }
+        if name == CLEAR_FLASH {
+            let kind = value.get("kind").and_then(Value::as_str);
+            self.mounted.socket.clear_flash(kind);
+            return self.after_callback(reference, false).await;
+        }
+        let event = match V::Event::decode(&name, value) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(error = %for_log(&error.to_string()), "event refused");
+                return self.refuse(reference, error.to_string()).await;
+            }
+        };
+        let outcome = self.mounted.handle_event(event).await;
+        self.after(reference, outcome).await
     }
 
     /// After a callback: the render and reply when it succeeded, the crash when it did not.
@@ -585,12 +754,28 @@ impl<V: LiveView> Process<V> {
             match self.mounted.socket.navigation.take() {
                 Some(Navigation::Patch { url, replace }) => {
                     let uri = parse_url(&url).unwrap_or_else(|| Uri::from_static("/"));
-                    self.url = location(&uri);
-                    self.mounted.handle_params(&uri).await?;
-                    meta.patch = Some(url);
-                    meta.replace = replace;
+                    match self.destination(&uri) {
+                        // A patch to another view's route is a navigation.
+                        Destination::OtherView => meta.navigate = Some(url),
+                        Destination::ThisView(path_params) => {
+                            self.mounted.set_path_params(path_params);
+                            self.patch(uri, url, replace, &mut meta).await?;
+                        }
+                        Destination::Unrouted => self.patch(uri, url, replace, &mut meta).await?,
+                    }
                 }
-                Some(Navigation::Navigate(url)) => meta.navigate = Some(url),
+                Some(Navigation::Navigate(url)) => {
+                    let routed = parse_url(&url).is_some_and(|uri| {
+                        !matches!(self.destination(&uri), Destination::Unrouted)
+                    });
+                    // The client joins a view of the session over this socket; anything
+                    // else is a page load.
+                    if routed {
+                        meta.navigate = Some(url);
+                    } else {
+                        meta.redirect = Some(url);
+                    }
+                }
                 Some(Navigation::Redirect(url)) => meta.redirect = Some(url),
                 None => break,
             }
@@ -598,6 +783,7 @@ impl<V: LiveView> Process<V> {
         meta.events = std::mem::take(&mut self.mounted.socket.events);
         if join {
             meta.resume = self.ticket.new_token();
+            meta.session.clone_from(&self.new_page_token);
         }
         let title = self.mounted.title()?;
         if title != self.title {

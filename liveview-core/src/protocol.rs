@@ -152,6 +152,10 @@ pub(crate) struct ReplyMeta {
     /// In a join reply: the token a rejoin presents to resume this view (§3.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) resume: Option<String>,
+    /// In a join reply after a navigation: the new view's session token, which the page
+    /// keeps for its next join (§8.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) session: Option<String>,
     /// With `patch`: replace the history entry instead of pushing one.
     #[serde(skip_serializing_if = "is_false")]
     pub(crate) replace: bool,
@@ -297,6 +301,7 @@ mod tests {
             reload: true,
             replace: true,
             resume: Some(String::new()),
+            session: Some(String::new()),
             title: Some(String::new()),
         };
         let Value::Object(written) = serde_json::to_value(&every_member).unwrap() else {

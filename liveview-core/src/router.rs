@@ -16,6 +16,7 @@ use tracing::Instrument as _;
 use crate::endpoint::Endpoint;
 use crate::layout::{default_layout, live_container, script_tag, Page};
 use crate::lifecycle::{Crash, Mounted};
+use crate::live_session::Route;
 use crate::presence::Presence;
 use crate::process;
 use crate::pubsub::{LocalPubSub, SharedPubSub};
@@ -95,6 +96,7 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
                 extensions: Arc::default(),
                 shutdown: Shutdown::default(),
                 resumable: Default::default(),
+                routes: Default::default(),
             }),
             state: PhantomData,
         }
@@ -208,6 +210,25 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
         )
     }
 
+    /// A builder for the routes of this live session: views mounted through it are known
+    /// to navigation (`push_patch` with each route's own path parameters, `push_navigate`
+    /// between views over the same socket). See [`LiveRoutes`].
+    pub fn routes(&self) -> LiveRoutes<S> {
+        LiveRoutes {
+            live: self.clone(),
+            router: Router::new(),
+        }
+    }
+
+    /// Enters `path` for view `V` in the session's route table.
+    fn enter_route<V: LiveView>(&self, path: &str) {
+        let route = Route {
+            view: type_name::<V>(),
+            start: process::start::<V>(),
+        };
+        self.endpoint.routes.insert(path, route);
+    }
+
     /// The route that serves the client bundle at [`client_path`](Self::client_path).
     pub fn client_routes(&self) -> Router<S> {
         Router::new().route(self.client_path(), get(client::serve))
@@ -216,6 +237,57 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
     /// Where the client bundle is served: `/live/liveview-<hash>.js`.
     pub fn client_path(&self) -> &'static str {
         client::PATH.as_str()
+    }
+}
+
+/// Builds the router of a live session: each view at its path, plus the client bundle.
+///
+/// ```
+/// # use liveview_core::{maud::{html, Markup}, LiveView, Params, Result, Session, Socket};
+/// # struct Users;
+/// # impl LiveView for Users {
+/// #     type Event = ();
+/// #     type Info = ();
+/// #     async fn mount(_: Params, _: &Session, _: &mut Socket<Self>) -> Result<Self> { Ok(Users) }
+/// #     async fn handle_event(&mut self, _: (), _: &mut Socket<Self>) -> Result<()> { Ok(()) }
+/// #     fn render(&self) -> Markup { html! { "users" } }
+/// # }
+/// # type Counter = Users;
+/// use axum::Router;
+/// use liveview_core::{Live, LiveConfig};
+///
+/// let live: Live = Live::new(LiveConfig::default());
+/// let app: Router = live
+///     .routes()
+///     .view::<Counter>("/counter")
+///     .view::<Users>("/users")
+///     .view::<Users>("/users/{id}")
+///     .into_router();
+/// ```
+#[must_use = "a LiveRoutes does nothing until it becomes a Router (into_router)"]
+pub struct LiveRoutes<S = ()> {
+    live: Live<S>,
+    router: Router<S>,
+}
+
+impl<S> std::fmt::Debug for LiveRoutes<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveRoutes").finish_non_exhaustive()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> LiveRoutes<S> {
+    /// Serves view `V` at `path` (axum's syntax: `/users/{id}`) and enters the route in the
+    /// live session.
+    pub fn view<V: LiveView>(mut self, path: &str) -> Self {
+        self.live.enter_route::<V>(path);
+        self.router = self.router.route(path, self.live.view::<V>());
+        self
+    }
+
+    /// The routes, with the client bundle's.
+    pub fn into_router(self) -> Router<S> {
+        self.router.merge(self.live.client_routes())
     }
 }
 

@@ -65,7 +65,13 @@ pub struct LiveViewTest {
     path: String,
     patched: Option<String>,
     navigated: Option<String>,
+    /// The last `navigate` the server asked for (a view of the live session to join).
+    navigate_to: Option<String>,
     events: Vec<(String, Value)>,
+    /// The page's session token, replaced by the one a navigated-to view sends.
+    token: String,
+    /// `http://127.0.0.1:PORT`, to make the URLs a browser would send.
+    origin: String,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -155,7 +161,10 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
         path: path.to_owned(),
         patched: None,
         navigated: None,
+        navigate_to: None,
         events: Vec::new(),
+        token: token.clone(),
+        origin: format!("http://{addr}"),
         server,
     };
     let reference = view.take_ref();
@@ -283,6 +292,62 @@ impl LiveViewTest {
         }
     }
 
+    /// Moves to the view at `path` over the same socket, as a navigate link does (a join
+    /// for the new URL), and returns its HTML. A path outside the live session fails, as
+    /// the browser would load it as a new page.
+    ///
+    /// ```no_run
+    /// # async fn example(mut view: liveview_core::testing::LiveViewTest) -> Result<(), liveview_core::testing::TestError> {
+    /// let html = view.navigate("/users/7").await?;
+    /// assert!(html.contains("Show User"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn navigate(&mut self, path: &str) -> Result<String, TestError> {
+        let reference = self.take_ref();
+        let url = format!("{}{path}", self.origin);
+        let join =
+            serde_json::json!([reference, frame_kind::JOIN, { "session": self.token, "url": url }]);
+        self.document = FragmentStore::new();
+        self.navigated = None;
+        self.path = path.to_owned();
+        self.send_and_await(join.to_string(), reference).await?;
+        if let Some(left) = self.navigated.take() {
+            return fail(format!(
+                "{path} is outside the live session: redirected to {left}"
+            ));
+        }
+        Ok(self.render())
+    }
+
+    /// Drops the socket (a lost connection) and joins again on a new one at the current
+    /// path with the page's current token, without resuming: a fresh mount, as after a
+    /// server restart. Returns the new HTML.
+    pub async fn reconnect(&mut self) -> Result<String, TestError> {
+        let address = self.origin.trim_start_matches("http://");
+        let (ws, _) =
+            tokio_tungstenite::connect_async(format!("ws://{address}{}?vsn=1", self.path))
+                .await
+                .map_err(|e| TestError(format!("websocket connect: {e}")))?;
+        self.ws = ws;
+        self.document = FragmentStore::new();
+        let reference = self.take_ref();
+        let url = format!("{}{}", self.origin, self.path);
+        self.send_and_await(join_frame(reference, &self.token, &url), reference)
+            .await?;
+        Ok(self.render())
+    }
+
+    /// Follows the last `push_navigate` (or a patch to another view's route) the way the
+    /// client does: joins that view over the same socket. Fails when there was none.
+    pub async fn follow_navigate(&mut self) -> Result<String, TestError> {
+        let Some(url) = self.navigate_to.take() else {
+            return fail("the view asked for no navigation");
+        };
+        let path = url.strip_prefix(&self.origin).unwrap_or(&url).to_owned();
+        self.navigate(&path).await
+    }
+
     /// Events the view pushed (`push_event`), oldest first, drained.
     pub fn take_pushed_events(&mut self) -> Vec<(String, Value)> {
         std::mem::take(&mut self.events)
@@ -349,6 +414,10 @@ impl LiveViewTest {
         if let Some(url) = meta.patch {
             self.patched = Some(url);
         }
+        if let Some(token) = meta.session {
+            self.token = token;
+        }
+        self.navigate_to.clone_from(&meta.navigate);
         if let Some(url) = meta.navigate.or(meta.redirect) {
             self.navigated = Some(url);
         }
