@@ -7,6 +7,8 @@ import {
   META_PATCH,
   META_REPLACE,
   META_REDIRECT,
+  META_FLASH,
+  FLASH_COOKIE,
   DOM_EVENT_PREFIX,
 } from './protocol.js';
 
@@ -33,5 +35,9 @@ export function applyMeta(meta, { win, container, ref }) {
     if (meta[META_REPLACE] === true) h.replaceState(h.state, '', meta[META_PATCH]);
     else h.pushState(null, '', meta[META_PATCH]);
   }
-  if (typeof meta[META_REDIRECT] === 'string') win.location.assign(meta[META_REDIRECT]);
+  if (typeof meta[META_REDIRECT] === 'string') {
+    // The flash goes to the next page's request in a short-lived cookie; that page clears it.
+    if (typeof meta[META_FLASH] === 'string') win.document.cookie = `${FLASH_COOKIE}=${meta[META_FLASH]}; path=/; max-age=60; samesite=lax`;
+    win.location.assign(meta[META_REDIRECT]);
+  }
 }

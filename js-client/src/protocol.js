@@ -23,6 +23,7 @@ export const META_EVENTS = 'events';
 export const META_TITLE = 'title';
 export const META_RESUME = 'resume';
 export const META_SESSION = 'session';
+export const META_FLASH = 'flash';
 
 // Attributes the server renders and the client reads (§1, §4.4, §5), or writes (skip).
 export const ATTR_MAIN = 'data-phx-main';
@@ -58,6 +59,9 @@ export const ATTR_DEBOUNCE = 'phx-debounce';
 export const ATTR_THROTTLE = 'phx-throttle';
 export const ATTR_DISABLE_WITH = 'phx-disable-with';
 export const ATTR_AUTO_RECOVER = 'phx-auto-recover';
+
+/** The cookie a redirect's signed flash rides in to the next page (§3). */
+export const FLASH_COOKIE = 'lv_flash';
 
 // Attribute values with a meaning of their own.
 export const LINK_PATCH = 'patch'; // data-phx-link="patch"

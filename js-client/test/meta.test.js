@@ -37,3 +37,12 @@ test('meta: redirect loads the page; navigate is left to the view (a join over t
   applyMeta({ redirect: 'https://example.com/' }, { win, container: null, ref: 2 });
   assert.deepEqual(assigned, ['https://example.com/']);
 });
+
+test('meta: a redirect with a flash puts the flash in the lv_flash cookie for the next page', () => {
+  const assigned = [];
+  const doc = { cookie: '' };
+  const win = { location: { assign: (u) => assigned.push(u) }, document: doc, history: {}, CustomEvent: window.CustomEvent };
+  applyMeta({ redirect: '/users', flash: 'SIGNED' }, { win, container: null, ref: 1 });
+  assert.equal(doc.cookie, 'lv_flash=SIGNED; path=/; max-age=60; samesite=lax');
+  assert.deepEqual(assigned, ['/users']);
+});

@@ -41,6 +41,9 @@ pub struct LiveConfig {
     /// How long a view whose socket dropped without a close waits for its client to come
     /// back and resume it (same state, no mount). Zero turns resuming off.
     pub resume_grace: Duration,
+    /// How long a flash message shows before it goes by itself (a click clears it sooner).
+    /// Zero keeps messages until clicked.
+    pub flash_timeout: Duration,
     /// The most views waiting to be resumed at once; past it, a view whose socket drops
     /// ends at once. With `mailbox_capacity`, this bounds what absent clients cost.
     pub max_parked_views: usize,
@@ -61,6 +64,7 @@ impl Default for LiveConfig {
             mailbox_capacity: 1024,
             resume_grace: Duration::from_secs(30),
             max_parked_views: 10_000,
+            flash_timeout: Duration::from_secs(5),
         }
     }
 }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::endpoint::{Endpoint, Start};
-use crate::flash::CLEAR_FLASH;
+use crate::flash::{CLEAR_FLASH, FLASH_TOKEN};
 use crate::lifecycle::{parse_url, Crash, Mounted};
 use crate::live_session::Handoff;
 use crate::protocol::{self, ClientFrame, ReplyMeta};
@@ -115,8 +115,8 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         return;
     };
     let view = std::any::type_name::<V>();
-    let session = match endpoint.signer.verify(&join.token, view) {
-        Ok(session) => session,
+    let (session, flash) = match endpoint.signer.verify(&join.token, view) {
+        Ok(verified) => verified,
         Err(error) => {
             tracing::warn!(%error, "join refused");
             let refusal = ReplyMeta {
@@ -151,7 +151,7 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         path_params,
         reference: join.reference,
         url: join.url,
-        flash: Flash::default(),
+        flash,
     };
     // Each view runs until the connection ends or the client navigates to the next one.
     let mut next = serve_view::<V>(endpoint.clone(), handoff, Some(join.token)).await;
@@ -187,6 +187,7 @@ async fn serve_view<V: LiveView>(
     let (sender, mailbox) = mpsc::channel(endpoint.config.mailbox_capacity);
     let mut socket = endpoint.socket::<V>(Mailbox::new(Some(sender)));
     socket.flash = flash;
+    socket.flash.arrived();
     let mounted = match Mounted::mount(&session, path_params, &uri, socket).await {
         Ok(mounted) => mounted,
         Err(crash) => {
@@ -197,7 +198,10 @@ async fn serve_view<V: LiveView>(
     let view = std::any::type_name::<V>();
     let (token, navigated) = match page_token {
         Some(token) => (token, false),
-        None => (endpoint.signer.sign(view, &session), true),
+        None => (
+            endpoint.signer.sign(view, &session, &Flash::default()),
+            true,
+        ),
     };
     let (ticket, takeovers) = endpoint.resumable.register(view, &token);
     let rate = RateLimit::new(
@@ -453,7 +457,21 @@ impl<V: LiveView> Process<V> {
         // Moving the timer on every frame would cost a timer-wheel update per event; the
         // time of the last frame is kept instead, and checked when the timer fires.
         let mut last_frame = tokio::time::Instant::now();
+        // The flash timer runs while a message shows, set for the oldest one.
+        let flash_timeout = self.endpoint.config.flash_timeout;
+        let flash_timer = tokio::time::sleep(idle_timeout);
+        tokio::pin!(flash_timer);
         loop {
+            let flash_due = match self.mounted.socket.flash.next_expiry(flash_timeout) {
+                Some(due) if !flash_timeout.is_zero() => {
+                    let due = tokio::time::Instant::from_std(due);
+                    if flash_timer.deadline() != due {
+                        flash_timer.as_mut().reset(due);
+                    }
+                    true
+                }
+                _ => false,
+            };
             tokio::select! {
                 frame = self.ws.socket.recv() => {
                     last_frame = tokio::time::Instant::now();
@@ -479,6 +497,14 @@ impl<V: LiveView> Process<V> {
                     }
                     if let Err(disconnected) = self.after_callback(0, false).await {
                         return disconnected.into();
+                    }
+                }
+                () = &mut flash_timer, if flash_due => {
+                    let now = std::time::Instant::now();
+                    if self.mounted.socket.flash.expire(flash_timeout, now) {
+                        if let Err(disconnected) = self.after_callback(0, false).await {
+                            return disconnected.into();
+                        }
                     }
                 }
                 Some(takeover) = takeovers.recv() => return Detached::TakenOver(Box::new(takeover)),
@@ -554,6 +580,16 @@ impl<V: LiveView> Process<V> {
             }
             _ = running.signal.changed() => None,
         }
+    }
+
+    /// A page load elsewhere: the flash goes along, signed, for the next page to show.
+    fn redirect(&self, url: String, meta: &mut ReplyMeta) {
+        let flash = &self.mounted.socket.flash;
+        if !flash.is_empty() {
+            let signer = &self.endpoint.signer;
+            meta.flash = Some(signer.sign(FLASH_TOKEN, &Session::default(), flash));
+        }
+        meta.redirect = Some(url);
     }
 
     /// Runs `handle_params` for a patch the view asked for, and tells the client.
@@ -773,10 +809,10 @@ impl<V: LiveView> Process<V> {
                     if routed {
                         meta.navigate = Some(url);
                     } else {
-                        meta.redirect = Some(url);
+                        self.redirect(url, &mut meta);
                     }
                 }
-                Some(Navigation::Redirect(url)) => meta.redirect = Some(url),
+                Some(Navigation::Redirect(url)) => self.redirect(url, &mut meta),
                 None => break,
             }
         }

@@ -137,6 +137,10 @@ pub(crate) struct ReplyMeta {
     /// The view has stopped; the socket closes after this frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fatal: Option<String>,
+    /// With `redirect`: the flash for the next page, signed; the client keeps it in the
+    /// `lv_flash` cookie for that page's request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) flash: Option<String>,
     /// Go to another live view.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) navigate: Option<String>,
@@ -295,6 +299,7 @@ mod tests {
             error: Some(String::new()),
             events: vec![(String::new(), Value::Null)],
             fatal: Some(String::new()),
+            flash: Some(String::new()),
             navigate: Some(String::new()),
             patch: Some(String::new()),
             redirect: Some(String::new()),

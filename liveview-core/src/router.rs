@@ -14,6 +14,7 @@ use axum::Router;
 use tracing::Instrument as _;
 
 use crate::endpoint::Endpoint;
+use crate::flash::{FLASH_COOKIE, FLASH_TOKEN};
 use crate::layout::{default_layout, live_container, script_tag, Page};
 use crate::lifecycle::{Crash, Mounted};
 use crate::live_session::Route;
@@ -294,36 +295,49 @@ impl<S: Clone + Send + Sync + 'static> LiveRoutes<S> {
 /// The dead render: mount disconnected, render, wrap in the layout with a signed token.
 async fn page<V: LiveView>(endpoint: &Endpoint, parts: &Parts, path_params: Params) -> Response {
     let session = (endpoint.session)(parts);
-    let socket = endpoint.socket::<V>(Mailbox::new(None));
+    let mut socket = endpoint.socket::<V>(Mailbox::new(None));
+    // A flash a redirect brought along: shown now, and carried to the join by the token.
+    let arrived_flash = flash_cookie(parts);
+    if let Some(flash) = arrived_flash
+        .as_deref()
+        .and_then(|token| endpoint.signer.verify(token, FLASH_TOKEN).ok())
+    {
+        socket.flash = flash.1;
+    }
     let rendered = async {
         let mut mounted = Mounted::mount(&session, path_params, &parts.uri, socket).await?;
         let navigation = mounted.socket.navigation.take();
         let html = mounted.render()?;
         let title = mounted.title()?.unwrap_or_default();
-        Ok::<_, Crash>((navigation, html, title))
+        let flash = std::mem::take(&mut mounted.socket.flash);
+        Ok::<_, Crash>((navigation, html, title, flash))
     }
     .await;
-    let (navigation, html, title) = match rendered {
+    let (navigation, html, title, flash) = match rendered {
         Ok(rendered) => rendered,
         Err(crash) => {
             tracing::error!(reason = %crash, view = type_name::<V>(), "dead render failed");
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response();
         }
     };
-    match navigation {
-        Some(Navigation::Navigate(url) | Navigation::Redirect(url)) => {
-            return Redirect::to(&url).into_response()
-        }
-        Some(Navigation::Patch { .. }) | None => {}
+    if let Some(Navigation::Navigate(url) | Navigation::Redirect(url)) = navigation {
+        // Without JavaScript, every navigation is a page load; the flash rides along.
+        let flash = (!flash.is_empty()).then(|| {
+            endpoint
+                .signer
+                .sign(FLASH_TOKEN, &Session::default(), &flash)
+        });
+        let cookie = set_flash_cookie(flash.as_deref());
+        return ([(header::SET_COOKIE, cookie)], Redirect::to(&url)).into_response();
     }
-    let token = endpoint.signer.sign(type_name::<V>(), &session);
+    let token = endpoint.signer.sign(type_name::<V>(), &session, &flash);
     let page = Page {
         title: &title,
         head: script_tag(client::PATH.as_str()),
         body: live_container(&token, html),
     };
     // A page whose clicks change state must not be framed by another site (clickjacking).
-    (
+    let mut response = (
         [
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::X_FRAME_OPTIONS, "DENY"),
@@ -331,7 +345,38 @@ async fn page<V: LiveView>(endpoint: &Endpoint, parts: &Parts, path_params: Para
         ],
         Html((endpoint.layout)(page).into_string()),
     )
-        .into_response()
+        .into_response();
+    if arrived_flash.is_some() {
+        // Shown once: the next page load must not show it again.
+        if let Ok(clear) = set_flash_cookie(None).parse() {
+            response.headers_mut().insert(header::SET_COOKIE, clear);
+        }
+    }
+    response
+}
+
+/// The flash token in the request's `lv_flash` cookie, if any.
+fn flash_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .find_map(|cookie| {
+            let (name, value) = cookie.trim().split_once('=')?;
+            (name == FLASH_COOKIE).then(|| value.to_owned())
+        })
+}
+
+/// The `Set-Cookie` value that carries a flash token to the next page, or clears it.
+fn set_flash_cookie(token: Option<&str>) -> String {
+    match token {
+        Some(token) => {
+            format!("{FLASH_COOKIE}={token}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax")
+        }
+        None => format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"),
+    }
 }
 
 /// Accepts the websocket after the origin check; the process takes it from there.

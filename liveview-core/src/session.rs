@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+use crate::Flash;
+
 /// Data carried from the page request to the connected view, signed so the client cannot
 /// change it: typically a user id or a CSRF value taken from a cookie.
 ///
@@ -66,6 +68,10 @@ struct Payload {
     v: String,
     iat: u64,
     s: Session,
+    /// Flash messages for the page's view (after a redirect); absent when there are none,
+    /// so tokens without a flash stay as they were.
+    #[serde(default, skip_serializing_if = "Flash::is_empty")]
+    f: Flash,
 }
 
 /// Signs and verifies session tokens with HMAC-SHA256.
@@ -84,11 +90,12 @@ impl Signer {
         Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length")
     }
 
-    pub(crate) fn sign(&self, view: &str, session: &Session) -> String {
+    pub(crate) fn sign(&self, view: &str, session: &Session, flash: &Flash) -> String {
         let payload = Payload {
             v: view.to_owned(),
             iat: now(),
             s: session.clone(),
+            f: flash.clone(),
         };
         let payload =
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).expect("sessions serialise"));
@@ -98,7 +105,8 @@ impl Signer {
         format!("{payload}.{signature}")
     }
 
-    pub(crate) fn verify(&self, token: &str, view: &str) -> Result<Session, TokenError> {
+    /// The session and flash a token carries, if it is genuine, fresh and for `view`.
+    pub(crate) fn verify(&self, token: &str, view: &str) -> Result<(Session, Flash), TokenError> {
         let (payload, signature) = token.split_once('.').ok_or(TokenError::Malformed)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
@@ -119,7 +127,7 @@ impl Signer {
         if payload.v != view {
             return Err(TokenError::WrongView);
         }
-        Ok(payload.s)
+        Ok((payload.s, payload.f))
     }
 }
 
@@ -141,13 +149,16 @@ mod tests {
     fn a_signed_session_verifies_and_round_trips() {
         let mut session = Session::default();
         session.insert("name", "ada");
-        let token = signer(b"k").sign("Counter", &session);
-        assert_eq!(signer(b"k").verify(&token, "Counter"), Ok(session));
+        let token = signer(b"k").sign("Counter", &session, &Flash::default());
+        assert_eq!(
+            signer(b"k").verify(&token, "Counter"),
+            Ok((session, Flash::default()))
+        );
     }
 
     #[test]
     fn forged_reused_and_expired_tokens_are_refused() {
-        let token = signer(b"k").sign("Counter", &Session::default());
+        let token = signer(b"k").sign("Counter", &Session::default(), &Flash::default());
         assert_eq!(
             signer(b"other").verify(&token, "Counter"),
             Err(TokenError::BadSignature)
@@ -171,6 +182,7 @@ mod tests {
             v: "Counter".into(),
             iat: now() - 10,
             s: Session::default(),
+            f: Flash::default(),
         };
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&old).unwrap());
         let mut mac = expired.mac();

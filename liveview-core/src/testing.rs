@@ -30,6 +30,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tower::ServiceExt as _;
 
+use crate::flash::FLASH_COOKIE;
 use crate::protocol::{frame_kind, ReplyMeta};
 use crate::render::{Diff, FragmentStore};
 
@@ -67,6 +68,9 @@ pub struct LiveViewTest {
     navigated: Option<String>,
     /// The last `navigate` the server asked for (a view of the live session to join).
     navigate_to: Option<String>,
+    /// The last `redirect` (a page load), and the signed flash that went with it.
+    redirected: Option<String>,
+    redirect_flash: Option<String>,
     events: Vec<(String, Value)>,
     /// The page's session token, replaced by the one a navigated-to view sends.
     token: String,
@@ -83,7 +87,20 @@ impl Drop for LiveViewTest {
 
 /// The page as served without JavaScript (the dead render).
 pub async fn dead_render(router: Router, path: &str) -> Result<String, TestError> {
-    let request = Request::get(path)
+    dead_render_with_cookie(router, path, None).await
+}
+
+/// The dead render of a request that carries a `Cookie` header.
+async fn dead_render_with_cookie(
+    router: Router,
+    path: &str,
+    cookie: Option<&str>,
+) -> Result<String, TestError> {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(axum::http::header::COOKIE, cookie);
+    }
+    let request = request
         .body(Body::empty())
         .map_err(|e| TestError(e.to_string()))?;
     let response = router
@@ -135,7 +152,15 @@ pub fn join_frame(reference: u64, token: &str, url: &str) -> String {
 
 /// Renders `path` like a browser's first request, then joins its view over a websocket.
 pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError> {
-    let page = dead_render(router.clone(), path).await?;
+    live_with_cookie(router, path, None).await
+}
+
+async fn live_with_cookie(
+    router: Router,
+    path: &str,
+    cookie: Option<&str>,
+) -> Result<LiveViewTest, TestError> {
+    let page = dead_render_with_cookie(router.clone(), path, cookie).await?;
     let Some(token) = session_token(&page) else {
         return fail(format!(
             "GET {path} has no [data-phx-main] container: not a live view"
@@ -162,6 +187,8 @@ pub async fn live(router: Router, path: &str) -> Result<LiveViewTest, TestError>
         patched: None,
         navigated: None,
         navigate_to: None,
+        redirected: None,
+        redirect_flash: None,
         events: Vec::new(),
         token: token.clone(),
         origin: format!("http://{addr}"),
@@ -348,6 +375,34 @@ impl LiveViewTest {
         self.navigate(&path).await
     }
 
+    /// Follows the last `redirect` as the browser does: a page load of its URL (with the
+    /// flash cookie the client sets when the redirect carries a flash), then a join.
+    ///
+    /// ```no_run
+    /// # async fn example(view: liveview_core::testing::LiveViewTest, app: axum::Router) -> Result<(), liveview_core::testing::TestError> {
+    /// let next = view.follow_redirect(app).await?;
+    /// assert!(next.render().contains("User created"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn follow_redirect(&self, router: Router) -> Result<LiveViewTest, TestError> {
+        let Some(url) = &self.redirected else {
+            return fail("the view asked for no redirect");
+        };
+        let path = url.strip_prefix(&self.origin).unwrap_or(url);
+        let cookie = self
+            .redirect_flash
+            .as_ref()
+            .map(|token| format!("{FLASH_COOKIE}={token}"));
+        live_with_cookie(router, path, cookie.as_deref()).await
+    }
+
+    /// The signed flash that came with the last redirect, if any (the client puts it in the
+    /// `lv_flash` cookie).
+    pub fn redirect_flash(&self) -> Option<&str> {
+        self.redirect_flash.as_deref()
+    }
+
     /// Events the view pushed (`push_event`), oldest first, drained.
     pub fn take_pushed_events(&mut self) -> Vec<(String, Value)> {
         std::mem::take(&mut self.events)
@@ -418,6 +473,10 @@ impl LiveViewTest {
             self.token = token;
         }
         self.navigate_to.clone_from(&meta.navigate);
+        if meta.redirect.is_some() {
+            self.redirected.clone_from(&meta.redirect);
+            self.redirect_flash = meta.flash;
+        }
         if let Some(url) = meta.navigate.or(meta.redirect) {
             self.navigated = Some(url);
         }
