@@ -1,5 +1,6 @@
 //! The page shell: nav bar, styles, and the connection-state banner.
 
+use liveview_core::link;
 use liveview_core::maud::{html, Markup, PreEscaped, DOCTYPE};
 use liveview_core::Page;
 
@@ -30,8 +31,9 @@ pub fn layout(page: Page<'_>) -> Markup {
             body {
                 nav class="topbar" {
                     a class="brand" href="/" { "⚡ LiveView for Rust" }
+                    // Moving between screens keeps the socket: a join, not a page load.
                     @for (href, label) in SCREENS {
-                        a href=(href) { (label) }
+                        (link::navigate(*href, *label))
                     }
                 }
                 div class="reconnecting" role="status" { "Connection lost, reconnecting…" }

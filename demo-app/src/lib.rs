@@ -97,16 +97,17 @@ pub fn live(config: LiveConfig, state: &AppState) -> Live {
 
 /// The demo's routes on a given `Live`.
 pub fn routes(live: &Live, state: AppState) -> Router {
-    Router::new()
+    // One live session: the nav bar's links move between screens over the same socket.
+    live.routes()
+        .view::<counter::Counter>("/counter")
+        .view::<search::Search>("/search")
+        .view::<chat::Chat>("/chat")
+        .view::<users::Users>("/users")
+        .view::<users::Users>("/users/new")
+        .view::<users::Users>("/users/{id}")
+        .view::<users::Users>("/users/{id}/edit")
+        .into_router()
         .route("/", get(|| async { Redirect::to("/counter") }))
-        .route("/counter", live.view::<counter::Counter>())
-        .route("/search", live.view::<search::Search>())
-        .route("/chat", live.view::<chat::Chat>())
-        .route("/users", live.view::<users::Users>())
-        .route("/users/new", live.view::<users::Users>())
-        .route("/users/{id}", live.view::<users::Users>())
-        .route("/users/{id}/edit", live.view::<users::Users>())
         .route("/health", get(health::health).with_state(state.db.clone()))
         .merge(users_api::routes(state.db.clone(), live.pubsub()))
-        .merge(live.client_routes())
 }

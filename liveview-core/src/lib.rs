@@ -53,6 +53,7 @@ mod flash;
 mod form;
 mod layout;
 mod lifecycle;
+pub mod link;
 mod live_session;
 mod mailbox;
 mod params;

@@ -30,6 +30,9 @@ pub(crate) mod attribute {
     pub(crate) const STREAM_DELETE: &str = "data-phx-stream-delete";
     pub(crate) const STREAM_RESET: &str = "data-phx-stream-reset";
     pub(crate) const STREAM_LIMIT: &str = "data-phx-stream-limit";
+    /// Values of `data-phx-link` (the attribute itself is written by `link.rs`).
+    pub(crate) const LINK_PATCH: &str = "patch";
+    pub(crate) const LINK_NAVIGATE: &str = "navigate";
 }
 
 /// A client frame, decoded.
@@ -219,6 +222,7 @@ pub(crate) fn reply(reference: u64, diff: Option<&Diff>, meta: &ReplyMeta) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maud::html;
 
     #[test]
     fn client_frames_decode() {
@@ -348,6 +352,13 @@ mod tests {
         for (name, ours) in stream_words {
             assert_eq!(word("attribute", name), ours);
         }
+        let links = html! {
+            (crate::link::patch("/a", "a")) (crate::link::navigate("/b", "b"))
+        }
+        .into_string();
+        let link = word("attribute", "link");
+        assert!(links.contains(&format!(" {link}=\"{}\"", attribute::LINK_PATCH)));
+        assert!(links.contains(&format!(" {link}=\"{}\"", attribute::LINK_NAVIGATE)));
     }
 
     #[test]
