@@ -10,6 +10,8 @@ import {
   META_FLASH,
   FLASH_COOKIE,
   DOM_EVENT_PREFIX,
+  ATTR_TITLE_PREFIX,
+  ATTR_TITLE_SUFFIX,
 } from './protocol.js';
 
 /**
@@ -22,7 +24,12 @@ export function applyMeta(meta, { win, container, ref }) {
     console.warn(`[liveview] ${meta[META_ERROR]}`);
     container.dispatchEvent(new win.CustomEvent(DOM_EVENT_PREFIX + META_ERROR, { bubbles: true, detail: { message: meta[META_ERROR], ref } }));
   }
-  if (typeof meta[META_TITLE] === 'string') win.document.title = meta[META_TITLE];
+  if (typeof meta[META_TITLE] === 'string') {
+    // The layout's <title data-prefix data-suffix> frames every view's title.
+    const frame = win.document.querySelector ? win.document.querySelector('head > title') : null;
+    const part = (attr) => (frame && frame.getAttribute(attr)) || '';
+    win.document.title = part(ATTR_TITLE_PREFIX) + meta[META_TITLE] + part(ATTR_TITLE_SUFFIX);
+  }
   if (Array.isArray(meta[META_EVENTS])) {
     for (const ev of meta[META_EVENTS]) {
       if (Array.isArray(ev) && typeof ev[0] === 'string') {

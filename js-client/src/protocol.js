@@ -59,6 +59,9 @@ export const ATTR_DEBOUNCE = 'phx-debounce';
 export const ATTR_THROTTLE = 'phx-throttle';
 export const ATTR_DISABLE_WITH = 'phx-disable-with';
 export const ATTR_AUTO_RECOVER = 'phx-auto-recover';
+/** On the layout's <title>: what goes around each view's title (§3 "title"). */
+export const ATTR_TITLE_PREFIX = 'data-prefix';
+export const ATTR_TITLE_SUFFIX = 'data-suffix';
 
 /** The cookie a redirect's signed flash rides in to the next page (§3). */
 export const FLASH_COOKIE = 'lv_flash';

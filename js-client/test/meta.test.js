@@ -46,3 +46,10 @@ test('meta: a redirect with a flash puts the flash in the lv_flash cookie for th
   assert.equal(doc.cookie, 'lv_flash=SIGNED; path=/; max-age=60; samesite=lax');
   assert.deepEqual(assigned, ['/users']);
 });
+
+test('meta: a title is framed by the layout title element data-prefix and data-suffix', () => {
+  document.head.innerHTML = '<title data-suffix=" · App">Old · App</title>';
+  applyMeta({ title: 'Chat' }, { win: window, container: null, ref: 1 });
+  assert.equal(document.title, 'Chat · App');
+  document.head.innerHTML = '';
+});

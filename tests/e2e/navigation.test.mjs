@@ -30,7 +30,7 @@ describe('navigation', () => {
     await page.waitForURL(/\/chat(\?|$)/);
     await connected(page);
     await page.locator('#chat-form').waitFor();
-    assert.match(await page.title(), /^Chat/);
+    assert.equal(await page.title(), 'Chat · LiveView for Rust', 'the live title keeps the layout\'s suffix');
 
     await page.locator('nav a:text-is("Users")').click();
     await page.waitForURL(/\/users$/);
