@@ -106,7 +106,13 @@ pub fn routes(live: &Live, state: AppState) -> Router {
         .route("/users/new", live.view::<users::Users>())
         .route("/users/{id}", live.view::<users::Users>())
         .route("/users/{id}/edit", live.view::<users::Users>())
-        .route("/health", get(health::health).with_state(state.db.clone()))
+        .route(
+            "/health",
+            get(health::health).with_state(health::Health {
+                db: state.db.clone(),
+                pubsub: live.pubsub(),
+            }),
+        )
         .merge(users_api::routes(state.db.clone(), live.pubsub()))
         .merge(live.client_routes())
 }

@@ -26,6 +26,7 @@ async fn health_is_ok_while_the_database_answers() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "ok");
+    assert_eq!(body["pubsub"], "local");
 }
 
 #[tokio::test]
