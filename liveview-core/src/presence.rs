@@ -410,7 +410,7 @@ impl Presence {
                         if presence.stopped() {
                             return;
                         }
-                        if ticks % 2 == 0 {
+                        if ticks.is_multiple_of(2) {
                             presence.send(Body::Heartbeat);
                         }
                         ticks += 1;
