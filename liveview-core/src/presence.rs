@@ -484,11 +484,15 @@ impl Presence {
         let Some(replica) = &self.inner.replica else {
             return;
         };
-        let Ok(mut outbox) = replica.outbox.lock() else {
-            return;
-        };
+        if let Ok(mut outbox) = replica.outbox.lock() {
+            self.send_waiting(&mut outbox);
+        }
+    }
+
+    /// Sends the changes in `outbox` (held locked by the caller) and empties it.
+    fn send_waiting(&self, outbox: &mut Vec<Change>) {
         if !outbox.is_empty() {
-            let changes = std::mem::take(&mut *outbox);
+            let changes = std::mem::take(outbox);
             self.send(Body::Changes { changes });
         }
     }
@@ -502,10 +506,7 @@ impl Presence {
         let Ok(mut outbox) = replica.outbox.lock() else {
             return;
         };
-        if !outbox.is_empty() {
-            let changes = std::mem::take(&mut *outbox);
-            self.send(Body::Changes { changes });
-        }
+        self.send_waiting(&mut outbox);
         let entries = self.entries_of(&self.inner.node);
         self.send(Body::State { entries });
     }
