@@ -135,9 +135,14 @@ async fn a_leave_on_one_node_leaves_every_node_s_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_that_starts_later_gets_the_full_state() {
     let redis = RedisServer::start();
-    let a = node(&redis.url(), NEVER).await;
+    let (a, c) = (
+        node(&redis.url(), NEVER).await,
+        node(&redis.url(), NEVER).await,
+    );
     let _ada = a.presence.track(ROOM, "ada", ());
     let _amy = a.presence.track(ROOM, "amy", ());
+    // Once c lists them, a's joins have gone by: b can only learn them from a's state.
+    c.lists(&["ada", "amy"]).await;
 
     let b = node(&redis.url(), NEVER).await;
 

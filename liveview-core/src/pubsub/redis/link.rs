@@ -139,6 +139,10 @@ impl Connection {
         // line is noted again and handled while serving.
         drop(shared.take_changed_topics());
         connection.reconcile(shared, shared.local.topics()).await?;
+        // Topics that got subscribers while the line above waited are subscribed before
+        // the connection is announced, so presence's resync finds its topic listened to.
+        let noted = shared.take_changed_topics();
+        connection.reconcile(shared, noted).await?;
         Ok(connection)
     }
 
