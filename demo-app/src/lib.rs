@@ -108,6 +108,12 @@ pub fn routes(live: &Live, state: AppState) -> Router {
         .view::<users::Users>("/users/{id}/edit")
         .into_router()
         .route("/", get(|| async { Redirect::to("/counter") }))
-        .route("/health", get(health::health).with_state(state.db.clone()))
+        .route(
+            "/health",
+            get(health::health).with_state(health::Health {
+                db: state.db.clone(),
+                pubsub: live.pubsub(),
+            }),
+        )
         .merge(users_api::routes(state.db.clone(), live.pubsub()))
 }

@@ -26,6 +26,7 @@ async fn health_is_ok_while_the_database_answers() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "ok");
+    assert_eq!(body["pubsub"], "local");
 }
 
 #[tokio::test]
@@ -65,4 +66,23 @@ fn the_server_refuses_to_start_on_an_unusable_database() {
         assert!(stderr.contains(&format!("{url:?}")), "{url}: {stderr}");
         assert!(!stderr.contains("panicked"), "{url}: {stderr}");
     }
+}
+
+#[test]
+fn the_server_refuses_to_start_on_an_unusable_pubsub_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
+        .env("LIVEVIEW_PUBSUB", "127.0.0.1:6379")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("PORT", "0")
+        .env("RUST_LOG", "off")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("demo-app: LIVEVIEW_PUBSUB: not a usable Redis URL"),
+        "{stderr}"
+    );
 }

@@ -47,6 +47,41 @@ pub struct LiveConfig {
     /// The most views waiting to be resumed at once; past it, a view whose socket drops
     /// ends at once. With `mailbox_capacity`, this bounds what absent clients cost.
     pub max_parked_views: usize,
+    /// Which pubsub backend [`crate::Live::new`] starts: this process only, or every node
+    /// on one Redis.
+    pub pubsub: PubSubConfig,
+    /// With a pubsub across nodes: a node not heard from for this long (killed, cut off)
+    /// drops out of every presence list. Nodes heartbeat every third of it.
+    pub presence_timeout: Duration,
+}
+
+/// The pubsub backend to use.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum PubSubConfig {
+    /// Within this process ([`LocalPubSub`](crate::pubsub::LocalPubSub)): one node.
+    #[default]
+    Local,
+    /// Through the Redis at this URL ([`RedisPubSub`](crate::pubsub::RedisPubSub)), shared
+    /// with every node using the same one. Needs liveview-core's `redis` feature.
+    #[cfg(feature = "redis")]
+    Redis(String),
+}
+
+impl std::fmt::Debug for PubSubConfig {
+    /// Shows a Redis URL without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PubSubConfig::Local => f.write_str("Local"),
+            #[cfg(feature = "redis")]
+            PubSubConfig::Redis(url) => {
+                let shown = match (url.split_once("://"), url.rfind('@')) {
+                    (Some((scheme, _)), Some(at)) => format!("{scheme}://***{}", &url[at..]),
+                    _ => url.clone(),
+                };
+                f.debug_tuple("Redis").field(&shown).finish()
+            }
+        }
+    }
 }
 
 impl Default for LiveConfig {
@@ -65,6 +100,8 @@ impl Default for LiveConfig {
             resume_grace: Duration::from_secs(30),
             max_parked_views: 10_000,
             flash_timeout: Duration::from_secs(5),
+            pubsub: PubSubConfig::Local,
+            presence_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -73,7 +110,9 @@ impl LiveConfig {
     /// The defaults, overridden by the environment: `LIVEVIEW_SECRET` (at least 32 bytes)
     /// as the signing key, `LIVEVIEW_ALLOWED_ORIGINS` (comma-separated) as extra origins,
     /// `LIVEVIEW_EVENTS_PER_SECOND` as both the event rate and burst,
-    /// `LIVEVIEW_RESUME_GRACE_SECS` as the resume grace period (0 turns resuming off).
+    /// `LIVEVIEW_RESUME_GRACE_SECS` as the resume grace period (0 turns resuming off),
+    /// `LIVEVIEW_PUBSUB=redis://HOST:PORT` for the Redis pubsub (`local`, or unset, for the
+    /// in-process one), `LIVEVIEW_PRESENCE_TIMEOUT_MS` as the presence timeout.
     ///
     /// A setting that is present but wrong is an error, not a silent fallback: a server
     /// whose `LIVEVIEW_SECRET` is too short would otherwise sign with a random key, and its
@@ -122,8 +161,39 @@ impl LiveConfig {
                 .filter(|o| !o.is_empty())
                 .collect();
         }
+        if let Ok(pubsub) = std::env::var("LIVEVIEW_PUBSUB") {
+            config.pubsub = pubsub_from(&pubsub)?;
+        }
+        if let Ok(timeout) = std::env::var("LIVEVIEW_PRESENCE_TIMEOUT_MS") {
+            let ms: u64 = timeout.parse().ok().filter(|&ms| ms > 0).ok_or_else(|| {
+                ConfigError(format!(
+                    "LIVEVIEW_PRESENCE_TIMEOUT_MS must be a whole number of milliseconds \
+                         above 0, not {timeout:?}"
+                ))
+            })?;
+            config.presence_timeout = Duration::from_millis(ms);
+        }
         Ok(config)
     }
+}
+
+/// Reads `LIVEVIEW_PUBSUB`.
+fn pubsub_from(value: &str) -> Result<PubSubConfig, ConfigError> {
+    if value.is_empty() || value == "local" {
+        return Ok(PubSubConfig::Local);
+    }
+    #[cfg(feature = "redis")]
+    {
+        crate::pubsub::RedisPubSub::check_url(value)
+            .map_err(|error| ConfigError(format!("LIVEVIEW_PUBSUB: {error}")))?;
+        Ok(PubSubConfig::Redis(value.to_owned()))
+    }
+    #[cfg(not(feature = "redis"))]
+    Err(ConfigError(
+        "LIVEVIEW_PUBSUB is set, but this build has no Redis support \
+         (liveview-core's `redis` feature); unset it for the in-process pubsub"
+            .into(),
+    ))
 }
 
 /// The shortest signing key accepted: 256 bits, HMAC-SHA256's own strength.
@@ -140,3 +210,47 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unset_or_local_pubsub_is_the_in_process_one() {
+        assert_eq!(pubsub_from("").unwrap(), PubSubConfig::Local);
+        assert_eq!(pubsub_from("local").unwrap(), PubSubConfig::Local);
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_redis_url_chooses_redis_and_a_bad_one_is_a_clear_error() {
+        assert_eq!(
+            pubsub_from("redis://127.0.0.1:6379").unwrap(),
+            PubSubConfig::Redis("redis://127.0.0.1:6379".into())
+        );
+        let error = pubsub_from("127.0.0.1:6379").unwrap_err().to_string();
+        assert!(
+            error.starts_with("LIVEVIEW_PUBSUB: not a usable Redis URL"),
+            "{error}"
+        );
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_redis_url_is_shown_without_its_password() {
+        let config = PubSubConfig::Redis("redis://node:s3cret@10.0.0.5:6379/2".into());
+        assert_eq!(
+            format!("{config:?}"),
+            r#"Redis("redis://***@10.0.0.5:6379/2")"#
+        );
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn a_redis_url_without_the_redis_feature_is_a_clear_error() {
+        let error = pubsub_from("redis://127.0.0.1:6379")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`redis` feature"), "{error}");
+    }
+}

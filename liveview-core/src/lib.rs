@@ -74,7 +74,7 @@ pub mod stream;
 pub mod testing;
 mod view;
 
-pub use config::{ConfigError, LiveConfig};
+pub use config::{ConfigError, LiveConfig, PubSubConfig};
 pub use error::{BoxError, Result};
 pub use event::{EventError, LiveEvent};
 pub use flash::Flash;

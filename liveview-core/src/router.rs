@@ -75,7 +75,14 @@ impl<S> std::fmt::Debug for Live<S> {
 }
 
 impl<S: Clone + Send + Sync + 'static> Live<S> {
-    /// A `Live` with the default layout and an empty session.
+    /// A `Live` with the default layout, an empty session, and the pubsub
+    /// `config.pubsub` names.
+    ///
+    /// # Panics
+    ///
+    /// With [`PubSubConfig::Redis`](crate::PubSubConfig), outside a tokio runtime or with
+    /// a URL that [`LiveConfig::from_env`] would have refused: the Redis link runs as a
+    /// task, and a node that silently fell back to its own pubsub would split the cluster.
     pub fn new(config: LiveConfig) -> Self {
         let key = config.secret_key.clone().unwrap_or_else(|| {
             tracing::warn!(
@@ -85,14 +92,15 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
             rand::random::<[u8; 32]>().to_vec()
         });
         let signer = Signer::new(key, config.token_max_age);
-        let pubsub: SharedPubSub = Arc::new(LocalPubSub::new());
+        let pubsub = start_pubsub(&config.pubsub);
+        let presence = Presence::with_timeout(pubsub.clone(), config.presence_timeout);
         Live {
             endpoint: Arc::new(Endpoint {
                 config,
                 signer,
                 layout: Arc::new(default_layout),
                 session: Arc::new(|_| Session::default()),
-                presence: Presence::new(pubsub.clone()),
+                presence,
                 pubsub,
                 extensions: Arc::default(),
                 shutdown: Shutdown::default(),
@@ -127,10 +135,12 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
     }
 
     /// Uses `pubsub` (e.g. a Redis backend shared by several nodes) instead of the
-    /// in-process default; presence is broadcast through it too.
+    /// in-process default; presence is broadcast (and, across nodes, replicated) through
+    /// it too.
     pub fn with_pubsub(self, pubsub: SharedPubSub) -> Self {
         self.change(|endpoint| {
-            endpoint.presence = Presence::new(pubsub.clone());
+            endpoint.presence =
+                Presence::with_timeout(pubsub.clone(), endpoint.config.presence_timeout);
             endpoint.pubsub = pubsub;
         })
     }
@@ -173,6 +183,10 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
     /// the server has stopped accepting connections. Returns how many processes were still
     /// running at the end.
     ///
+    /// With a pubsub across nodes it then tells the other nodes this one is gone
+    /// ([`Presence::stop`]), so its presences leave their lists at once rather than after
+    /// the presence timeout.
+    ///
     /// ```no_run
     /// # async fn serve(app: axum::Router, live: liveview_core::Live) -> std::io::Result<()> {
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await?;
@@ -184,7 +198,9 @@ impl<S: Clone + Send + Sync + 'static> Live<S> {
     /// # }
     /// ```
     pub async fn shutdown(&self, grace: std::time::Duration) -> usize {
-        self.endpoint.shutdown.drain(grace).await
+        let left = self.endpoint.shutdown.drain(grace).await;
+        self.endpoint.presence.stop().await;
+        left
     }
 
     /// The presence registry views track themselves in.
@@ -439,5 +455,17 @@ fn check_origin(allowed: &[String], parts: &Parts) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("origin {origin:?} is not allowed"))
+    }
+}
+
+/// The pubsub backend `config` names.
+fn start_pubsub(config: &crate::PubSubConfig) -> SharedPubSub {
+    match config {
+        crate::PubSubConfig::Local => Arc::new(LocalPubSub::new()),
+        #[cfg(feature = "redis")]
+        crate::PubSubConfig::Redis(url) => match crate::pubsub::RedisPubSub::start(url) {
+            Ok(pubsub) => Arc::new(pubsub),
+            Err(error) => panic!("cannot start the Redis pubsub: {error}"),
+        },
     }
 }

@@ -41,8 +41,15 @@ impl LocalPubSub {
     }
 
     /// Offers `message` to this node's subscribers of `topic`; ended subscribers are
-    /// removed. Backends that cross nodes call this for messages from elsewhere.
-    pub fn deliver_local(&self, topic: &str, message: &Message, from: Option<SubscriberId>) {
+    /// removed. Backends that cross nodes call this for messages from elsewhere. Returns
+    /// true when removing ended subscribers left the topic with none, so such a backend
+    /// can stop listening for it.
+    pub fn deliver_local(
+        &self,
+        topic: &str,
+        message: &Message,
+        from: Option<SubscriberId>,
+    ) -> bool {
         let mut closed = Vec::new();
         if let Some(subscribers) = self.topics.get(topic) {
             for subscriber in subscribers.iter().filter(|s| Some(s.id()) != from) {
@@ -58,21 +65,15 @@ impl LocalPubSub {
                 }
             }
         }
+        let mut emptied = false;
         for id in closed {
-            self.unsubscribe(topic, id);
+            emptied |= self.remove(topic, id);
         }
-    }
-}
-
-impl PubSub for LocalPubSub {
-    fn subscribe(&self, topic: &str, subscriber: Subscriber) {
-        self.topics
-            .entry(topic.to_owned())
-            .or_default()
-            .push(subscriber);
+        emptied
     }
 
-    fn unsubscribe(&self, topic: &str, id: SubscriberId) {
+    /// Removes subscriber `id` from `topic`; true when that left the topic with none.
+    pub fn remove(&self, topic: &str, id: SubscriberId) -> bool {
         let emptied = match self.topics.get_mut(topic) {
             Some(mut subscribers) => {
                 subscribers.retain(|s| s.id() != id);
@@ -83,6 +84,29 @@ impl PubSub for LocalPubSub {
         if emptied {
             self.topics.remove_if(topic, |_, s| s.is_empty());
         }
+        emptied
+    }
+
+    /// Adds a subscriber to `topic`; true when it is the topic's first.
+    pub fn add(&self, topic: &str, subscriber: Subscriber) -> bool {
+        let mut subscribers = self.topics.entry(topic.to_owned()).or_default();
+        subscribers.push(subscriber);
+        subscribers.len() == 1
+    }
+
+    /// The topics that have subscribers on this node.
+    pub fn topics(&self) -> Vec<String> {
+        self.topics.iter().map(|t| t.key().clone()).collect()
+    }
+}
+
+impl PubSub for LocalPubSub {
+    fn subscribe(&self, topic: &str, subscriber: Subscriber) {
+        self.add(topic, subscriber);
+    }
+
+    fn unsubscribe(&self, topic: &str, id: SubscriberId) {
+        self.remove(topic, id);
     }
 
     fn publish(&self, topic: &str, message: Message, from: Option<SubscriberId>) {

@@ -9,18 +9,29 @@
 //! Delivery never waits: each subscriber has a bounded queue (the view's mailbox), and a
 //! full queue is counted, logged and reported to the view (`handle_lagged`) instead of
 //! blocking the sender or dropping silently.
+//!
+//! Two backends: [`LocalPubSub`] within one process, and (feature `redis`) [`RedisPubSub`]
+//! across nodes. [`LiveConfig::pubsub`](crate::LiveConfig::pubsub) chooses between them.
 
 mod local;
 mod message;
+#[cfg(feature = "redis")]
+mod redis;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio::sync::watch;
 
 pub use local::LocalPubSub;
 pub use message::Message;
+#[cfg(feature = "redis")]
+pub use redis::{RedisPubSub, RedisPubSubError};
 
 /// Identifies one subscriber (one view process), so `broadcast_from` can skip it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,7 +107,8 @@ pub struct PubSubStats {
     pub undeliverable: AtomicU64,
 }
 
-/// A pubsub backend: topics to subscribers. [`LocalPubSub`] is the in-process one.
+/// A pubsub backend: topics to subscribers. [`LocalPubSub`] is the in-process one;
+/// `RedisPubSub` (feature `redis`) carries messages between nodes.
 ///
 /// Backends deal in type-erased [`Message`]s; the typed [`broadcast`](Self::broadcast)
 /// family is on the handle `Arc<dyn PubSub>`.
@@ -110,6 +122,13 @@ pub trait PubSub: Send + Sync + 'static {
     /// Offers `message` to every subscriber of `topic` except `from`.
     fn publish(&self, topic: &str, message: Message, from: Option<SubscriberId>);
 
+    /// Offers `message` to this node's subscribers of `topic` only: for what each node
+    /// works out for itself, such as the presence diffs it derives from its own registry.
+    /// The default is [`publish`](Self::publish), right for a backend within one process.
+    fn publish_local(&self, topic: &str, message: Message, from: Option<SubscriberId>) {
+        self.publish(topic, message, from);
+    }
+
     /// How many subscribers `topic` has on this node.
     fn subscriber_count(&self, topic: &str) -> usize;
 
@@ -118,6 +137,23 @@ pub trait PubSub: Send + Sync + 'static {
 
     /// The backend's state for `/health`: `"local"`, or e.g. `"redis: connected"`.
     fn status(&self) -> String;
+
+    /// For a backend that spans nodes: a counter that goes up each time it (re)joins the
+    /// other nodes, so state kept in step over the pubsub (presence) can be resent and
+    /// asked for again after an outage. `None` (the default) for a backend within one
+    /// process, which is also how [`Presence`](crate::presence::Presence) knows it has no
+    /// other nodes to replicate to.
+    fn connections(&self) -> Option<watch::Receiver<u64>> {
+        None
+    }
+
+    /// Waits until what was published before the call has left this node, or could not,
+    /// or `timeout` has passed: a node stopping calls it so its goodbye is sent before the
+    /// process exits. The default returns at once (nothing is queued).
+    fn flush(&self, timeout: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        let _ = timeout;
+        Box::pin(std::future::ready(()))
+    }
 }
 
 impl dyn PubSub {
