@@ -20,17 +20,20 @@ export const MANGLED_MEMBERS = [
   'container', 'doc', 'win', 'timers', 'storage', 'store', 'loading', 'rateShaper', 'joined',
   'joinedOnce', 'unbind', 'transport', 'lastUrl', 'websocketUrl', 'setState', 'onJoin',
   'formsToRecover', 'fatal', 'reloadGuarded', 'lost', 'pushEvent', 'nav', 'patchTo', 'popState',
+  'update',
   // transport.js
   'ws', 'replies', 'attempts', 'stopped', 'retryTimer', 'hbTimer', 'hbTimeout', 'receive',
   'heartbeat', 'resetBackoff', 'restart', 'stopTimers', 'onOpen', 'onPush', 'onClose',
   // fragments.js
-  'frags', 'parents', 'kids', 'forget', 'forgetStreamItems', 'reachable', 'expand',
+  'frags', 'parents', 'kids', 'forget', 'forgetStreamItems', 'reachable', 'expand', 'tokens', 'html',
   // loading.js
   'byRef', 'lock', 'release', 'releaseAll', 'beforeUpdate', 'classes', 'disable', 'cls', 'el',
   // rate_shaping.js
-  'pending', 'fire', 'flushEl', 'flushWithin', 'debounce', 'throttle', 'trailing', 'fn', 'timer',
+  'pending', 'run', 'fire', 'flushEl', 'flushWithin', 'debounce', 'throttle', 'trailing', 'fn', 'timer',
   // morph.js
   'pool', 'roots', 'caret', 'morph',
+  // js_commands.js
+  'attrs', 'finish',
 ];
 
 export const OPTIONS = {
