@@ -224,7 +224,7 @@ async function waitForRowIds(page, ids, what, { anyOrder = false } = {}) {
 describe('users', () => {
   const server = serverPerSuite();
 
-  spec('the_modal_opens_and_closes_through_js_commands_before_the_server_answers', server, async ({ page }) => {
+  spec('the_modal_opens_and_closes_through_js_commands_before_the_server_answers', server, async ({ page, server }) => {
     await openUsers(page, server);
     assert.equal(await page.locator(BACKDROP).isVisible(), false, 'no modal on the list');
 
