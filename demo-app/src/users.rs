@@ -8,9 +8,10 @@
 
 use std::sync::Arc;
 
+use liveview_core::js_commands::{On, Transition};
 use liveview_core::maud::{html, Markup};
 use liveview_core::stream::Stream;
-use liveview_core::{Form, InputType, LiveEvent, LiveView, Params, Result, Session, Socket};
+use liveview_core::{Form, InputType, LiveEvent, LiveView, Params, Result, Session, Socket, JS};
 use serde_json::Value;
 
 use crate::accounts::{self, EditUserParams, SaveError, User, UserChange, UserParams, TOPIC};
@@ -288,19 +289,19 @@ impl LiveView for Users {
             // The list stays in the page while a user is shown (hidden), so the rows the
             // browser keeps are still there when the list comes back.
             (self.list(matches!(self.screen, Screen::Show(_))))
-            @match &self.screen {
-                Screen::Show(_) => (self.details()),
-                Screen::New => (self.modal("New User", html! {
+            @if let Screen::Show(_) = self.screen { (self.details()) }
+            (self.modal(match &self.screen {
+                Screen::New => Some(("New User", html! {
                     (self.new_form.field("name", "Name", InputType::Text))
                     (self.new_form.field("email", "Email", InputType::Email))
                     (self.new_form.field("password", "Password", InputType::Password))
                 })),
-                Screen::Edit(_) if self.user.is_some() => (self.modal("Edit User", html! {
+                Screen::Edit(_) if self.user.is_some() => Some(("Edit User", html! {
                     (self.edit_form.field("name", "Name", InputType::Text))
                     (self.edit_form.field("email", "Email", InputType::Email))
                 })),
-                _ => {}
-            }
+                _ => None,
+            }))
         }
     }
 
@@ -315,7 +316,7 @@ impl Users {
             section.card.users hidden[hidden] {
                 header.users-header {
                     h1 { "Listing Users" }
-                    a.button href="/users/new" data-phx-link="patch" { "New User" }
+                    a.button href="/users/new" phx-click=(open_modal("/users/new")) { "New User" }
                 }
                 form id="user-search" .user-search phx-change="search" phx-submit="search" {
                     input type="search" name="q" value=(self.search) phx-debounce="300"
@@ -352,15 +353,23 @@ impl Users {
         }
     }
 
-    fn modal(&self, title: &str, fields: Markup) -> Markup {
+    /// The modal's backdrop is always in the page, hidden while no form is open, so the
+    /// `New User` click can show it at once ([`open_modal`]) while the server renders the
+    /// form into it, and a close hides it at once while the patch back travels.
+    fn modal(&self, open: Option<(&str, Markup)>) -> Markup {
+        let close = JS::new().hide(MODAL).patch(self.list_url(self.page));
         html! {
-            div.modal-backdrop {
-                div.modal role="dialog" aria-modal="true" aria-label=(title) {
-                    a.modal-close href=(self.list_url(self.page)) data-phx-link="patch" aria-label="Close" { "×" }
-                    h2 { (title) }
-                    form id="user-form" phx-change="validate" phx-submit="save" {
-                        (fields)
-                        button type="submit" phx-disable-with="Saving…" { "Save User" }
+            div #user-modal .modal-backdrop style=[open.is_none().then_some("display: none")]
+                data-cancel=(close)
+                phx-window-keydown=[open.is_some().then(|| JS::new().exec("data-cancel", MODAL))] phx-key="Escape" {
+                @if let Some((title, fields)) = open {
+                    div.modal role="dialog" aria-modal="true" aria-label=(title) {
+                        button.modal-close type="button" phx-click=(JS::new().exec("data-cancel", MODAL)) aria-label="Close" { "×" }
+                        h2 { (title) }
+                        form id="user-form" phx-change="validate" phx-submit="save" {
+                            (fields)
+                            button type="submit" phx-disable-with="Saving…" { "Save User" }
+                        }
                     }
                 }
             }
@@ -389,6 +398,25 @@ impl Users {
             }
         }
     }
+}
+
+/// The modal's backdrop (see [`Users::modal`]).
+const MODAL: &str = "#user-modal";
+
+/// Opens the modal at once, fading it in, and patches to `href`, whose form the server
+/// renders into it.
+fn open_modal(href: &str) -> JS {
+    JS::new()
+        .show(
+            On::to(MODAL)
+                .transition(Transition::new(
+                    "modal-enter",
+                    "modal-enter-from",
+                    "modal-enter-to",
+                ))
+                .time(150),
+        )
+        .patch(href)
 }
 
 /// The list's URL for a search and a page.

@@ -3,6 +3,7 @@
 // element the event happened in. Returns a function that removes the listeners.
 
 import { serializeForm, assign } from './form.js';
+import { parseCommands, runCommands } from './js_commands.js';
 import {
   ATTR_LINK,
   ATTR_CONFIRM,
@@ -61,6 +62,13 @@ export function bind(view) {
     target.addEventListener(type, fn, capture);
     listeners.push(() => target.removeEventListener(type, fn, capture));
   };
+  // A binding's value is an event name, sent by `push(name)`, or JS commands
+  // (js_commands.js), whose `push` commands send through the same `push(name, value, from)`.
+  const fire = (el, binding, push) => {
+    const commands = parseCommands(binding);
+    if (commands) runCommands(view, el, commands, push);
+    else push(binding, {}, el);
+  };
   // The closest element to the event's target with `attr`, inside the container.
   const closest = (e, attr) => {
     let t = e.target;
@@ -89,9 +97,11 @@ export function bind(view) {
     }
     const el = closest(e, ATTR_CLICK);
     if (!el) return;
-    if (el.tagName === 'A' && el.getAttribute('href') === '#') e.preventDefault();
-    const name = el.getAttribute(ATTR_CLICK);
-    shaper.run(el, 'click', () => view.pushEvent('click', el, name, phxValues(el), [el]), rateOf(el));
+    const binding = el.getAttribute(ATTR_CLICK);
+    // A link bound to commands does not follow its href: the commands say where to go.
+    if (el.tagName === 'A' && (el.getAttribute('href') === '#' || parseCommands(binding))) e.preventDefault();
+    fire(el, binding, (name, value, from) =>
+      shaper.run(from, 'click', () => view.pushEvent('click', from, name, { ...phxValues(from), ...value }, [from]), rateOf(from)));
   });
 
   on(doc, 'submit', (e) => {
@@ -100,9 +110,9 @@ export function bind(view) {
     e.preventDefault();
     shaper.flushWithin(form); // pending debounced changes go first
     const submitter = e.submitter || null;
-    const name = form.getAttribute(ATTR_SUBMIT);
     const buttons = form.querySelectorAll(`[${ATTR_DISABLE_WITH}]`);
-    shaper.run(form, 'submit', () => view.pushEvent('submit', form, name, serializeForm(form, submitter), buttons), rateOf(form));
+    fire(form, form.getAttribute(ATTR_SUBMIT), (name, value) =>
+      shaper.run(form, 'submit', () => view.pushEvent('submit', form, name, { ...serializeForm(form, submitter), ...value }, buttons), rateOf(form)));
   });
 
   const change = (e) => {
@@ -114,13 +124,14 @@ export function bind(view) {
     const state = inputState(input);
     if (e.type === 'change' && lastSent.get(input) === state) return; // the `input` event sent it
     lastSent.set(input, state);
-    const name = bound.getAttribute(ATTR_CHANGE);
-    const send = () => {
-      const value = form ? serializeForm(form) : assign({}, input.name, input.value);
-      value._target = input.name;
-      view.pushEvent('change', bound, name, value);
-    };
-    shaper.run(input, 'change', send, { ...rateOf(input), trailing: true });
+    fire(bound, bound.getAttribute(ATTR_CHANGE), (name, extra) => {
+      const send = () => {
+        const value = form ? serializeForm(form) : assign({}, input.name, input.value);
+        value._target = input.name;
+        view.pushEvent('change', bound, name, { ...value, ...extra });
+      };
+      shaper.run(input, 'change', send, { ...rateOf(input), trailing: true });
+    });
   };
   on(doc, 'input', change);
   on(doc, 'change', change);
@@ -129,8 +140,8 @@ export function bind(view) {
     const attr = BINDING_PREFIX + type;
     const el = closest(e, attr);
     if (!el || !keyMatches(el, e)) return;
-    const name = el.getAttribute(attr);
-    shaper.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el, { key: e.key })), rateOf(el));
+    fire(el, el.getAttribute(attr), (name, value, from) =>
+      shaper.run(from, type, () => view.pushEvent(type, from, name, valuesWithInput(from, { key: e.key, ...value })), rateOf(from)));
   };
   on(doc, 'keydown', key('keydown'));
   on(doc, 'keyup', key('keyup'));
@@ -141,8 +152,8 @@ export function bind(view) {
     const el = closest(e, attr);
     // Focus moving between the element's own descendants is not a focus/blur of it.
     if (!el || (e.relatedTarget && el.contains(e.relatedTarget))) return;
-    const name = el.getAttribute(attr);
-    shaper.run(el, type, () => view.pushEvent(type, el, name, valuesWithInput(el)), rateOf(el));
+    fire(el, el.getAttribute(attr), (name, value, from) =>
+      shaper.run(from, type, () => view.pushEvent(type, from, name, valuesWithInput(from, value)), rateOf(from)));
   };
   on(doc, 'focusin', focus('focus'));
   on(doc, 'focusout', focus('blur'));
@@ -153,9 +164,9 @@ export function bind(view) {
     if (!isKey && e.target !== win) return; // element focus events do not count
     for (const el of Array.from(container.querySelectorAll(`[${attr}]`))) {
       if (isKey && !keyMatches(el, e)) continue;
-      const name = el.getAttribute(attr);
-      const value = isKey ? valuesWithInput(el, { key: e.key }) : valuesWithInput(el);
-      shaper.run(el, `window-${type}`, () => view.pushEvent(type, el, name, value), rateOf(el));
+      const extra = isKey ? { key: e.key } : {};
+      fire(el, el.getAttribute(attr), (name, value, from) =>
+        shaper.run(from, `window-${type}`, () => view.pushEvent(type, from, name, valuesWithInput(from, { ...extra, ...value })), rateOf(from)));
     }
   };
   on(win, 'keydown', windowBinding('keydown', true));

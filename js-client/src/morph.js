@@ -2,6 +2,7 @@
 // wrapper with its keep-rules, and the post-pass for skipped children that moved.
 
 import morphdom from 'morphdom';
+import { keepCommandChanges } from './js_commands.js';
 import {
   ATTR_SKIP,
   ATTR_UPDATE,
@@ -128,6 +129,7 @@ function morphOptions(ctx, childrenOnly) {
     childrenOnly,
     onBeforeElUpdated(from, to) {
       if (to.hasAttribute(ATTR_SKIP)) return false;
+      keepCommandChanges(from, to);
       if (ctx.beforeUpdate) ctx.beforeUpdate(from, to);
       if (from.getAttribute(ATTR_UPDATE) === UPDATE_IGNORE) {
         mergeAttrs(from, to, (name) => name.startsWith('data-'));

@@ -1,6 +1,6 @@
 // Every word of the protocol (docs/protocol.md) that the client sends, reads or puts on the
 // page, named once. The other modules import these names instead of writing the strings.
-// The groups FRAME_*, META_*, ATTR_* and CLASS_* are also in tests/vectors/protocol_words.json,
+// The groups FRAME_*, META_*, ATTR_*, CLASS_* and JS_* are also in tests/vectors/protocol_words.json,
 // which the Rust side checks too: test/protocol.test.js keeps this module and that file equal
 // (ATTR_STREAM_AT is key "stream_at" of its "attribute" group, and so on).
 // Names the bundle does not use cost nothing: esbuild drops them.
@@ -65,6 +65,21 @@ export const ATTR_TITLE_SUFFIX = 'data-suffix';
 
 /** The cookie a redirect's signed flash rides in to the next page (§3). */
 export const FLASH_COOKIE = 'lv_flash';
+
+// JS commands (§5.1): the name of each command in a binding's command list.
+export const JS_SHOW = 'show';
+export const JS_HIDE = 'hide';
+export const JS_TOGGLE = 'toggle';
+export const JS_ADD_CLASS = 'add_class';
+export const JS_REMOVE_CLASS = 'remove_class';
+export const JS_TRANSITION = 'transition';
+export const JS_PUSH = 'push';
+export const JS_NAVIGATE = 'navigate';
+export const JS_PATCH = 'patch';
+export const JS_DISPATCH = 'dispatch';
+export const JS_FOCUS = 'focus';
+export const JS_SET_ATTRIBUTE = 'set_attribute';
+export const JS_EXEC = 'exec';
 
 // Attribute values with a meaning of their own.
 export const LINK_PATCH = 'patch'; // data-phx-link="patch"

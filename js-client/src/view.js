@@ -118,7 +118,7 @@ export class LiveView {
     this.navigating = navigating;
     this.setState(CLASS_LOADING);
     const session = this.container.getAttribute(ATTR_SESSION);
-    const payload = { session, url: this.win.location.href, resume: navigating ? undefined : this.resume };
+    const payload = { session, url: this.win.location.href, resume: navigating ? undefined : this.resumeToken };
     const sent = this.transport.send([FRAME_JOIN, payload], (diff, meta) => this.onJoin(diff, meta));
     // The socket went just as the client moved on: load the page instead.
     if (!sent && navigating) this.win.location.assign(this.win.location.href);
@@ -154,7 +154,7 @@ export class LiveView {
     }
     this.joined = this.joinedOnce = true;
     this.navigating = false;
-    this.resume = meta[META_RESUME];
+    this.resumeToken = meta[META_RESUME];
     this.setState(CLASS_CONNECTED);
     this.transport.resetBackoff();
     this.lastUrl = this.win.location.href;

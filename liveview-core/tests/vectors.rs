@@ -1,6 +1,7 @@
 //! The shared protocol vectors in `tests/vectors/`: the Rust applier passes them here, the
 //! JS client passes the same files in `js-client/test/vectors.test.js` (and
-//! `js-client/test/streams.test.js` for `streams.json`).
+//! `js-client/test/streams.test.js` for `streams.json`, `js-client/test/js_commands.test.js`
+//! for `js_commands.json`, the Rust JS-command builder's output).
 //!
 //! The files are generated from the cases below; run with `UPDATE_VECTORS=1` after changing
 //! a case or the format, and commit the result. Without it, the test fails when the
@@ -8,6 +9,8 @@
 
 use std::path::PathBuf;
 
+use liveview_core::js_commands::{On, Push, Transition, JS};
+use liveview_core::maud::{html, Markup};
 use liveview_core::render::{diff, full, tokenize, Delta, Diff, FragmentStore, Rendered};
 use serde_json::{json, Value};
 
@@ -149,6 +152,103 @@ const TOKEN_CASES: &[(&str, &str, bool)] = &[
     ("control whitespace", "a\tb\nc\x0cd\re", false),
 ];
 
+/// JS command cases (protocol §5.1): a chain the Rust builder writes into `phx-click` of a
+/// button `#go`, the `#stage` it acts on, and what the client must show in `#stage` after
+/// the click once every transition has ended, plus the events it sends. The JS client runs
+/// them in `js-client/test/js_commands.test.js`.
+struct JsCommandCase {
+    name: &'static str,
+    chain: JS,
+    stage: Markup,
+    expected: String,
+    events: Value,
+}
+
+fn js_command_cases() -> Vec<JsCommandCase> {
+    let case = |name, chain, stage, expected: &str, events| JsCommandCase {
+        name,
+        chain,
+        stage,
+        expected: expected.to_owned(),
+        events,
+    };
+    let cancel = JS::new().hide(On::this()).push("close");
+    let none = json!([]);
+    vec![
+        case(
+            "show removes hidden and an inline display none",
+            JS::new().show("#a").show("#b"),
+            html! { p #a hidden { "a" } p #b style="display: none; color: red" { "b" } },
+            r#"<p id="a">a</p><p id="b" style="color: red;">b</p>"#,
+            none.clone(),
+        ),
+        case(
+            "hide sets display none on every match",
+            JS::new().hide(".item"),
+            html! { p.item { "a" } p.item { "b" } },
+            r#"<p class="item" style="display: none;">a</p><p class="item" style="display: none;">b</p>"#,
+            none.clone(),
+        ),
+        case(
+            "toggle shows the hidden and hides the shown",
+            JS::new().toggle("#a").toggle("#b"),
+            html! { p #a style="display: none; color: red" { "a" } p #b { "b" } },
+            r#"<p id="a" style="color: red;">a</p><p id="b" style="display: none;">b</p>"#,
+            none.clone(),
+        ),
+        case(
+            "classes are added and removed",
+            JS::new().add_class("z w", "#a").remove_class("x", "#a"),
+            html! { p #a class="x y" { "a" } },
+            r#"<p id="a" class="y z w">a</p>"#,
+            none.clone(),
+        ),
+        case(
+            "a transition ends in the final state with its classes gone",
+            JS::new().show(On::to("#a").transition(Transition::new("fade", "o-0", "o-100")).time(100)),
+            html! { p #a class="card" hidden { "a" } },
+            r#"<p id="a" class="card">a</p>"#,
+            none.clone(),
+        ),
+        case(
+            "set_attribute sets it",
+            JS::new().set_attribute("aria-expanded", "true", "#a"),
+            html! { p #a aria-expanded="false" { "a" } },
+            r#"<p id="a" aria-expanded="true">a</p>"#,
+            none.clone(),
+        ),
+        case(
+            "push sends the event with the value over the button's phx-value",
+            JS::new().push(Push::event("save").value(json!({"extra": 1}))).add_class("sent", "#a"),
+            html! { p #a { "a" } },
+            r#"<p id="a" class="sent">a</p>"#,
+            json!([["event", "save", {"id": "7", "extra": 1}]]),
+        ),
+        case(
+            "push from a target takes the target's values",
+            JS::new().push(Push::event("pick").target("#a")),
+            html! { p #a phx-value-tab="billing" { "a" } },
+            r#"<p id="a" phx-value-tab="billing" class="phx-click-loading">a</p>"#,
+            json!([["event", "pick", {"tab": "billing"}]]),
+        ),
+        case(
+            "exec runs the chain stored in another attribute of the target",
+            JS::new().exec("data-cancel", "#m"),
+            html! { div #m data-cancel=(cancel) { "m" } },
+            &html! { div #m data-cancel=(cancel) style="display: none;" class="phx-click-loading" { "m" } }.into_string(),
+            json!([["event", "close", {}]]),
+        ),
+    ]
+}
+
+fn js_command_vectors() -> Value {
+    let cases = js_command_cases().into_iter().map(|c| {
+        let page = html! { button #go phx-click=(c.chain) phx-value-id="7" { "go" } div #stage { (c.stage) } };
+        json!({ "name": c.name, "chain": c.chain.encode(), "page": page.into_string(), "stage": c.expected, "events": c.events })
+    });
+    Value::Array(cases.collect())
+}
+
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
@@ -220,6 +320,7 @@ fn committed_vectors_match_the_code() {
     check_file("patches.json", &patch_vectors());
     check_file("tokens.json", &token_vectors());
     check_file("streams.json", &stream_vectors());
+    check_file("js_commands.json", &js_command_vectors());
 }
 
 #[test]

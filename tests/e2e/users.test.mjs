@@ -19,6 +19,8 @@ const SAVE = `${FORM} button[type="submit"]:text-is("Save User")`;
 const FLASH = '.flash';
 const SEARCH = 'form#user-search input[name="q"]';
 const DETAILS = 'section.user-details';
+const BACKDROP = 'div#user-modal.modal-backdrop';
+const CLOSE = `${MODAL} button.modal-close[aria-label="Close"]`;
 
 const PASSWORD = 'Secret-Password1';
 
@@ -221,6 +223,46 @@ async function waitForRowIds(page, ids, what, { anyOrder = false } = {}) {
 
 describe('users', () => {
   const server = serverPerSuite();
+
+  spec('the_modal_opens_and_closes_through_js_commands_before_the_server_answers', server, async ({ page, server }) => {
+    await openUsers(page, server);
+    assert.equal(await page.locator(BACKDROP).isVisible(), false, 'no modal on the list');
+
+    // The click shows the backdrop and starts its fade-in in the same task, so before any
+    // frame from the server can arrive (the dialog itself is the server's).
+    const opened = await page.evaluate(([newUser, backdrop, modal]) => {
+      document.querySelector(newUser).click();
+      const el = document.querySelector(backdrop);
+      return { display: getComputedStyle(el).display, classes: [...el.classList], dialog: !!document.querySelector(modal) };
+    }, [NEW_USER.replace(':text-is("New User")', ''), BACKDROP, MODAL]);
+    assert.deepEqual(opened, { display: 'flex', classes: ['modal-backdrop', 'modal-enter', 'modal-enter-to'], dialog: false });
+    await waitForPath(page, '/users/new');
+    await page.locator(FORM).waitFor({ state: 'visible' });
+    assert.equal(await page.locator(MODAL).getAttribute('aria-label'), 'New User');
+    // The server's render inside it kept the backdrop shown, and the fade-in ends.
+    await page.waitForFunction((sel) => document.querySelector(sel).className === 'modal-backdrop', BACKDROP, { timeout: WAIT_MS });
+    assert.equal(await page.locator(BACKDROP).isVisible(), true);
+
+    // Close hides it in the click's own task, while the dialog is still there; the patch
+    // back to the list then removes the dialog.
+    const closed = await page.evaluate(([close, backdrop, modal]) => {
+      document.querySelector(close).click();
+      return { display: getComputedStyle(document.querySelector(backdrop)).display, dialog: !!document.querySelector(modal) };
+    }, [CLOSE, BACKDROP, MODAL]);
+    assert.deepEqual(closed, { display: 'none', dialog: true });
+    await waitForPath(page, '/users', { page: '1' });
+    await page.locator(MODAL).waitFor({ state: 'detached' });
+    assert.equal(await page.locator(BACKDROP).isVisible(), false);
+
+    // Escape closes through the same commands (exec of data-cancel).
+    await page.locator(NEW_USER).click();
+    await page.locator(FORM).waitFor({ state: 'visible' });
+    await page.keyboard.press('Escape');
+    await waitForPath(page, '/users', { page: '1' });
+    await page.locator(MODAL).waitFor({ state: 'detached' });
+    assert.equal(await page.locator(BACKDROP).isVisible(), false);
+    await assertNotReloaded(page);
+  });
 
   spec(
     'new_user_opens_the_form_in_a_modal_validates_while_typing_and_the_saved_user_appears_in_every_browser',
