@@ -52,7 +52,7 @@ const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = N
 
 /// The key of the PostgreSQL advisory lock [`Db::begin_exclusive`] takes (any constant
 /// number the app uses for nothing else).
-const EXCLUSIVE_LOCK_KEY: i64 = 0x6465_6d6f_6170_70; // "demoapp"
+const EXCLUSIVE_LOCK_KEY: i64 = 0x0064_656d_6f61_7070; // "demoapp" in ASCII
 
 /// SQLite's migrations, compiled into the binary.
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
