@@ -17,6 +17,8 @@ use argon2::Argon2;
 use liveview_core::pubsub::PubSub;
 use liveview_core::{Errors, Validate};
 use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
 
 use crate::db::Db;
 
@@ -35,12 +37,15 @@ pub const MAX_PASSWORD_BYTES: usize = 72;
 /// The message for an email another user has.
 pub const TAKEN: &str = "has already been taken";
 
-/// The columns a [`User`] is read from: never the password's hash.
-const COLUMNS: &str = "id, email, name, is_admin, confirmed_at, inserted_at, updated_at";
+/// The columns a [`User`] is read from: never the password's hash. `is_admin` is read as
+/// 0 or 1, because sqlx's `Any` driver cannot read a SQLite `BOOLEAN` column (PostgreSQL's
+/// is a real boolean; see `db.rs`).
+const COLUMNS: &str = "id, email, name, CASE WHEN is_admin THEN 1 ELSE 0 END AS is_admin, \
+                       confirmed_at, inserted_at, updated_at";
 
 /// One user, as stored (less the password's hash, which is never read back) and as
 /// broadcast on [`TOPIC`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     /// Its id, increasing with time.
     pub id: i64,
@@ -56,6 +61,21 @@ pub struct User {
     pub inserted_at: String,
     /// When the user was last changed (ISO 8601 UTC, whole seconds).
     pub updated_at: String,
+}
+
+/// Read from [`COLUMNS`].
+impl sqlx::FromRow<'_, AnyRow> for User {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(User {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+            confirmed_at: row.try_get("confirmed_at")?,
+            inserted_at: row.try_get("inserted_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
 }
 
 /// What a form or a JSON body gives to create or change a user. Fields not sent are empty.
@@ -231,12 +251,14 @@ impl Validate for EditUserParams {
 
 /// Whether a user other than `except` has this email (compared case-insensitively).
 pub async fn email_taken(db: &Db, email: &str, except: Option<i64>) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users WHERE email = ? AND id != ?")
-        .bind(email)
-        .bind(except.unwrap_or(0))
-        .fetch_one(db.pool())
-        .await
-        .map(|count| count > 0)
+    sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM users WHERE lower(email) = lower($1) AND id != $2",
+    )
+    .bind(email)
+    .bind(except.unwrap_or(0))
+    .fetch_one(db.pool())
+    .await
+    .map(|count| count > 0)
 }
 
 /// Every rule, including `has already been taken` for an email another user has: for a
@@ -273,9 +295,11 @@ pub async fn list_users(
     };
     let per_page = i64::from(per_page.max(1));
     let offset = i64::from(page.max(1) - 1) * per_page;
-    let filter = "WHERE name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'";
+    // lower() on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not.
+    let filter = "WHERE lower(name) LIKE lower($1) ESCAPE '\\' \
+                  OR lower(email) LIKE lower($1) ESCAPE '\\'";
     let users = sqlx::query_as::<_, User>(&format!(
-        "SELECT {COLUMNS} FROM users {filter} ORDER BY id LIMIT ?2 OFFSET ?3"
+        "SELECT {COLUMNS} FROM users {filter} ORDER BY id LIMIT $2 OFFSET $3"
     ))
     .bind(&pattern)
     .bind(per_page)
@@ -303,7 +327,7 @@ fn escape_like(text: &str) -> String {
 
 /// The user with this id, if any.
 pub async fn get_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+    sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await
@@ -311,10 +335,12 @@ pub async fn get_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
 
 /// The user with this email (compared case-insensitively), if any.
 pub async fn get_user_by_email(db: &Db, email: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as::<_, User>(&format!("SELECT {COLUMNS} FROM users WHERE email = ?"))
-        .bind(email)
-        .fetch_optional(db.pool())
-        .await
+    sqlx::query_as::<_, User>(&format!(
+        "SELECT {COLUMNS} FROM users WHERE lower(email) = lower($1)"
+    ))
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await
 }
 
 /// The user with this email when `password` is theirs; `None` otherwise (an unknown email
@@ -325,7 +351,7 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Option<User>, sqlx::Error> {
     let hash: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, hashed_password FROM users WHERE email = ?")
+        sqlx::query_as("SELECT id, hashed_password FROM users WHERE lower(email) = lower($1)")
             .bind(email)
             .fetch_optional(db.pool())
             .await?;
@@ -371,12 +397,11 @@ async fn insert_user(db: &Db, params: &UserParams, hash: &str) -> Result<User, S
     let now = now();
     sqlx::query_as::<_, User>(&format!(
         "INSERT INTO users (email, name, hashed_password, is_admin, inserted_at, updated_at) \
-         VALUES (?, ?, ?, FALSE, ?, ?) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING {COLUMNS}"
     ))
     .bind(&params.email)
     .bind(&params.name)
     .bind(hash)
-    .bind(&now)
     .bind(&now)
     .fetch_one(db.pool())
     .await
@@ -399,9 +424,9 @@ pub async fn update_user(db: &Db, id: i64, params: &UserParams) -> Result<User, 
         Some(hash_password(params.password.clone()).await?)
     };
     sqlx::query_as::<_, User>(&format!(
-        "UPDATE users SET email = ?, name = ?, \
-         hashed_password = coalesce(?, hashed_password), updated_at = ? \
-         WHERE id = ? RETURNING {COLUMNS}"
+        "UPDATE users SET email = $1, name = $2, \
+         hashed_password = coalesce($3, hashed_password), updated_at = $4 \
+         WHERE id = $5 RETURNING {COLUMNS}"
     ))
     .bind(&params.email)
     .bind(&params.name)
@@ -418,8 +443,8 @@ pub async fn update_user(db: &Db, id: i64, params: &UserParams) -> Result<User, 
 /// when there is no such user.
 pub async fn confirm_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as::<_, User>(&format!(
-        "UPDATE users SET confirmed_at = coalesce(confirmed_at, ?1), updated_at = ?1 \
-         WHERE id = ?2 RETURNING {COLUMNS}"
+        "UPDATE users SET confirmed_at = coalesce(confirmed_at, $1), updated_at = $1 \
+         WHERE id = $2 RETURNING {COLUMNS}"
     ))
     .bind(now())
     .bind(id)
@@ -429,7 +454,7 @@ pub async fn confirm_user(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error>
 
 /// Deletes user `id`: `true` when there was one.
 pub async fn delete_user(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query("DELETE FROM users WHERE id = ?")
+    sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
         .execute(db.pool())
         .await
@@ -480,12 +505,15 @@ fn now() -> String {
 
 #[cfg(test)]
 mod tests {
+    use test_servers::each_database::TestDatabase;
+
     use super::*;
 
     const PASSWORD: &str = "SecurePass123!";
 
-    async fn db() -> Db {
-        Db::connect("sqlite::memory:").await.unwrap()
+    /// A new database of this kind, migrated and empty.
+    async fn db(database: TestDatabase) -> Db {
+        Db::connect(&database.fresh_url().await).await.unwrap()
     }
 
     fn params(name: &str, email: &str, password: &str) -> UserParams {
@@ -507,7 +535,7 @@ mod tests {
     }
 
     async fn stored_hash(db: &Db, id: i64) -> String {
-        sqlx::query_scalar("SELECT hashed_password FROM users WHERE id = ?")
+        sqlx::query_scalar("SELECT hashed_password FROM users WHERE id = $1")
             .bind(id)
             .fetch_one(db.pool())
             .await
@@ -519,9 +547,8 @@ mod tests {
         params.validate().get(field).to_vec()
     }
 
-    #[tokio::test]
-    async fn create_user_with_valid_data_stores_the_user_and_only_a_hash() {
-        let db = db().await;
+    async fn create_user_with_valid_data_stores_the_user_and_only_a_hash(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         assert_eq!(user.email, "test@example.com");
         assert_eq!(user.name, "Test User");
@@ -538,9 +565,8 @@ mod tests {
         assert_ne!(stored_hash(&db, other.id).await, hash);
     }
 
-    #[tokio::test]
-    async fn authenticate_accepts_the_password_and_nothing_else() {
-        let db = db().await;
+    async fn authenticate_accepts_the_password_and_nothing_else(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         let found = authenticate(&db, "TEST@example.com", PASSWORD)
             .await
@@ -564,9 +590,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn create_user_with_invalid_data_saves_nothing() {
-        let db = db().await;
+    async fn create_user_with_invalid_data_saves_nothing(database: TestDatabase) {
+        let db = db(database).await;
         let error = create_user(&db, &params("", "invalid-email", "short"))
             .await
             .unwrap_err();
@@ -692,9 +717,8 @@ mod tests {
         assert_eq!(edit.0, params("Jo", "a@b", "x"));
     }
 
-    #[tokio::test]
-    async fn a_user_serialises_without_password_or_hash() {
-        let db = db().await;
+    async fn a_user_serialises_without_password_or_hash(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         let json = serde_json::to_string(&user).unwrap();
         assert!(!json.contains("password"), "{json}");
@@ -704,9 +728,8 @@ mod tests {
         assert!(!change.contains("argon2") && !change.contains("password"));
     }
 
-    #[tokio::test]
-    async fn a_taken_email_is_refused_whatever_its_case() {
-        let db = db().await;
+    async fn a_taken_email_is_refused_whatever_its_case(database: TestDatabase) {
+        let db = db(database).await;
         let first = create_user(&db, &valid()).await.unwrap();
         let again = params("Another", "TEST@Example.com", PASSWORD);
         let errors = validate_user(&db, &again, None).await.unwrap();
@@ -729,9 +752,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn the_unique_index_is_the_truth_when_the_check_is_skipped() {
-        let db = db().await;
+    async fn the_unique_index_is_the_truth_when_the_check_is_skipped(database: TestDatabase) {
+        let db = db(database).await;
         create_user(&db, &valid()).await.unwrap();
         let error = insert_user(&db, &params("Racer", "Test@Example.COM", PASSWORD), "x")
             .await
@@ -740,46 +762,14 @@ mod tests {
         assert_eq!(list_users(&db, None, 1, 20).await.unwrap().1, 1);
     }
 
+    /// Two creates with one email (in two cases), spawned so they run at once on two
+    /// threads and, where the pool has several, on two connections: one user, one
+    /// `has already been taken`, never a database error.
     async fn race(db: &Db) {
-        let a = params("Racer A", "race@example.com", PASSWORD);
-        let b = params("Racer B", "RACE@example.com", PASSWORD);
-        let (a, b) = tokio::join!(create_user(db, &a), create_user(db, &b));
-        let (ok, err) = match (a, b) {
-            (Ok(user), Err(e)) | (Err(e), Ok(user)) => (user, e),
-            (a, b) => panic!("expected one winner: {a:?} {b:?}"),
-        };
-        assert_eq!(ok.email.to_lowercase(), "race@example.com");
-        assert_eq!(
-            err.errors().expect("a validation error").get("email"),
-            [TAKEN]
-        );
-        assert_eq!(list_users(db, None, 1, 20).await.unwrap().1, 1);
-    }
-
-    #[tokio::test]
-    async fn two_creates_racing_with_one_email_one_wins_one_is_taken_in_memory() {
-        race(&db().await).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn two_creates_racing_with_one_email_one_wins_one_is_taken_on_a_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("race.db").display());
-        let db = Db::connect(&url).await.unwrap();
-        // Spawned, so the two run in parallel on two threads and several connections.
-        let tasks: Vec<_> = (0..2)
-            .map(|i| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    let email = if i == 0 {
-                        "race@example.com"
-                    } else {
-                        "Race@Example.com"
-                    };
-                    create_user(&db, &params("Racer", email, PASSWORD)).await
-                })
-            })
-            .collect();
+        let tasks = ["race@example.com", "Race@Example.com"].map(|email| {
+            let db = db.clone();
+            tokio::spawn(async move { create_user(&db, &params("Racer", email, PASSWORD)).await })
+        });
         let mut results = Vec::new();
         for task in tasks {
             results.push(task.await.unwrap());
@@ -790,22 +780,28 @@ mod tests {
             "{results:?}"
         );
         let error = results.into_iter().find_map(Result::err).unwrap();
-        assert_eq!(error.errors().unwrap().get("email"), [TAKEN]);
-        // And once more through join! on a fresh file database.
-        race(
-            &Db::connect(&format!(
-                "sqlite://{}",
-                dir.path().join("race2.db").display()
-            ))
-            .await
-            .unwrap(),
-        )
-        .await;
+        assert_eq!(
+            error.errors().expect("a validation error").get("email"),
+            [TAKEN]
+        );
+        assert_eq!(list_users(db, None, 1, 20).await.unwrap().1, 1);
     }
 
-    #[tokio::test]
-    async fn list_users_pages_by_id_with_the_total() {
-        let db = db().await;
+    async fn two_creates_with_the_same_email_give_one_user_and_one_taken_error(
+        database: TestDatabase,
+    ) {
+        race(&db(database).await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_creates_with_the_same_email_give_one_user_and_one_taken_error_on_a_sqlite_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("race.db").display());
+        race(&Db::connect(&url).await.unwrap()).await;
+    }
+
+    async fn list_users_pages_by_id_with_the_total(database: TestDatabase) {
+        let db = db(database).await;
         assert_eq!(list_users(&db, None, 1, 20).await.unwrap(), (vec![], 0));
         let mut users = Vec::new();
         for i in 0..5 {
@@ -825,9 +821,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn list_users_searches_name_and_email_case_insensitively() {
-        let db = db().await;
+    async fn list_users_searches_name_and_email_case_insensitively(database: TestDatabase) {
+        let db = db(database).await;
         let ada = user_fixture(&db, "Ada Lovelace", "ada@example.com").await;
         let alan = user_fixture(&db, "Alan Turing", "alan@computing.org").await;
         let grace = user_fixture(&db, "Grace Hopper", "grace_h@navy.mil").await;
@@ -849,9 +844,8 @@ mod tests {
         assert_eq!(search("  ").await.1, 3);
     }
 
-    #[tokio::test]
-    async fn get_user_returns_the_user_or_none() {
-        let db = db().await;
+    async fn get_user_returns_the_user_or_none(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         assert_eq!(get_user(&db, user.id).await.unwrap(), Some(user.clone()));
         assert_eq!(get_user(&db, user.id + 1).await.unwrap(), None);
@@ -861,9 +855,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn update_user_with_valid_data_changes_it() {
-        let db = db().await;
+    async fn update_user_with_valid_data_changes_it(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         let old_hash = stored_hash(&db, user.id).await;
         let changed = update_user(&db, user.id, &params("New Name", "new@example.com", ""))
@@ -898,9 +891,8 @@ mod tests {
             .is_none());
     }
 
-    #[tokio::test]
-    async fn update_user_with_invalid_data_changes_nothing() {
-        let db = db().await;
+    async fn update_user_with_invalid_data_changes_nothing(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         let other = user_fixture(&db, "Other", "other@example.com").await;
         let error = update_user(&db, user.id, &params("X", "bad email", "weak"))
@@ -921,9 +913,8 @@ mod tests {
         ));
     }
 
-    #[tokio::test]
-    async fn delete_user_removes_it_once() {
-        let db = db().await;
+    async fn delete_user_removes_it_once(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         assert!(delete_user(&db, user.id).await.unwrap());
         assert_eq!(get_user(&db, user.id).await.unwrap(), None);
@@ -932,9 +923,8 @@ mod tests {
         create_user(&db, &valid()).await.unwrap();
     }
 
-    #[tokio::test]
-    async fn confirm_user_sets_confirmed_at_once() {
-        let db = db().await;
+    async fn confirm_user_sets_confirmed_at_once(database: TestDatabase) {
+        let db = db(database).await;
         let user = create_user(&db, &valid()).await.unwrap();
         let confirmed = confirm_user(&db, user.id).await.unwrap().unwrap();
         let at = confirmed.confirmed_at.clone().expect("confirmed");
@@ -954,4 +944,21 @@ mod tests {
             (b'-', b'-', b'T', b':', b':', b'Z')
         );
     }
+
+    test_servers::test_on_each_database!(
+        create_user_with_valid_data_stores_the_user_and_only_a_hash,
+        authenticate_accepts_the_password_and_nothing_else,
+        create_user_with_invalid_data_saves_nothing,
+        a_user_serialises_without_password_or_hash,
+        a_taken_email_is_refused_whatever_its_case,
+        the_unique_index_is_the_truth_when_the_check_is_skipped,
+        two_creates_with_the_same_email_give_one_user_and_one_taken_error,
+        list_users_pages_by_id_with_the_total,
+        list_users_searches_name_and_email_case_insensitively,
+        get_user_returns_the_user_or_none,
+        update_user_with_valid_data_changes_it,
+        update_user_with_invalid_data_changes_nothing,
+        delete_user_removes_it_once,
+        confirm_user_sets_confirmed_at_once,
+    );
 }

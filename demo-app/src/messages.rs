@@ -43,7 +43,7 @@ pub async fn insert(db: &Db, author: &str, body: &str) -> Result<ChatMessage, sq
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     sqlx::query_as::<_, ChatMessage>(
-        "INSERT INTO messages (author, body, inserted_at) VALUES (?, ?, ?) \
+        "INSERT INTO messages (author, body, inserted_at) VALUES ($1, $2, $3) \
          RETURNING id, author, body, inserted_at",
     )
     .bind(author.trim())
@@ -61,12 +61,50 @@ pub async fn page(
 ) -> Result<Vec<ChatMessage>, sqlx::Error> {
     let mut messages = sqlx::query_as::<_, ChatMessage>(
         "SELECT id, author, body, inserted_at FROM messages \
-         WHERE id < ? ORDER BY id DESC LIMIT ?",
+         WHERE id < $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(before.unwrap_or(i64::MAX))
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(db.pool())
     .await?;
     messages.reverse();
     Ok(messages)
+}
+
+#[cfg(test)]
+mod tests {
+    use test_servers::each_database::TestDatabase;
+
+    use super::*;
+
+    async fn messages_are_stored_trimmed_and_read_back_oldest_first(database: TestDatabase) {
+        let db = Db::connect(&database.fresh_url().await).await.unwrap();
+        assert_eq!(page(&db, None, 10).await.unwrap(), []);
+        let first = insert(&db, " Ada ", " Hello ").await.unwrap();
+        assert_eq!(
+            (first.author.as_str(), first.body.as_str()),
+            ("Ada", "Hello")
+        );
+        let second = insert(&db, "Bob", "Hi Ada").await.unwrap();
+        assert!(second.id > first.id);
+        assert!(second.inserted_at >= first.inserted_at);
+        assert_eq!(page(&db, None, 10).await.unwrap(), [first, second]);
+    }
+
+    async fn a_page_is_the_newest_messages_before_a_cursor(database: TestDatabase) {
+        let db = Db::connect(&database.fresh_url().await).await.unwrap();
+        let mut all = Vec::new();
+        for i in 0..5 {
+            all.push(insert(&db, "Ada", &format!("message {i}")).await.unwrap());
+        }
+        assert_eq!(page(&db, None, 2).await.unwrap(), all[3..]);
+        assert_eq!(page(&db, Some(all[3].id), 2).await.unwrap(), all[1..3]);
+        assert_eq!(page(&db, Some(all[1].id), 2).await.unwrap(), all[..1]);
+        assert_eq!(page(&db, Some(all[0].id), 2).await.unwrap(), []);
+    }
+
+    test_servers::test_on_each_database!(
+        messages_are_stored_trimmed_and_read_back_oldest_first,
+        a_page_is_the_newest_messages_before_a_cursor,
+    );
 }

@@ -43,6 +43,23 @@ async fn health_is_503_when_the_database_is_gone() {
     assert!(reason.contains("closed"), "{reason}");
 }
 
+#[tokio::test]
+async fn health_is_503_when_postgres_stops() {
+    let server = test_servers::postgres::TestPostgres::start().await.unwrap();
+    let url = server.create_database().await.unwrap();
+    let state = demo_app::AppState::open(&url).await.unwrap();
+    let app = demo_app::router(LiveConfig::default(), state);
+    let (status, body) = get_health(app.clone()).await;
+    assert_eq!(
+        (status, &body["database"]),
+        (StatusCode::OK, &Value::from("ok"))
+    );
+    drop(server);
+    let (status, body) = get_health(app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "error");
+}
+
 #[test]
 fn the_server_refuses_to_start_on_an_unusable_database() {
     let dir = tempfile::tempdir().unwrap();
@@ -51,7 +68,9 @@ fn the_server_refuses_to_start_on_an_unusable_database() {
     std::fs::write(&file, "").unwrap();
     for url in [
         format!("sqlite://{}/demo.db", file.display()),
-        "postgres://localhost/demo".to_owned(),
+        // Nothing listens on port 1.
+        "postgres://demo@127.0.0.1:1/demo".to_owned(),
+        "mysql://127.0.0.1/demo".to_owned(),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_demo-app"))
             .env("DATABASE_URL", &url)

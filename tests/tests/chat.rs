@@ -4,10 +4,13 @@ use axum::Router;
 use liveview_core::testing::{live, LiveViewTest};
 use liveview_core::LiveConfig;
 use serde_json::json;
+use test_servers::each_database::TestDatabase;
 
-/// The demo on a private in-memory database.
-async fn app() -> Router {
-    let state = demo_app::AppState::open("sqlite::memory:").await.unwrap();
+/// The demo on a new database of this kind.
+async fn app(database: TestDatabase) -> Router {
+    let state = demo_app::AppState::open(&database.fresh_url().await)
+        .await
+        .unwrap();
     demo_app::router(LiveConfig::default(), state)
 }
 
@@ -25,9 +28,8 @@ async fn send(view: &mut LiveViewTest, name: &str, message: &str) -> String {
     .unwrap()
 }
 
-#[tokio::test]
-async fn a_message_sent_in_one_view_appears_in_the_other() {
-    let app = app().await;
+async fn a_message_sent_in_one_view_appears_in_the_other(database: TestDatabase) {
+    let app = app(database).await;
     let mut ada = live(app.clone(), "/chat?name=ada").await.unwrap();
     let mut bob = live(app, "/chat?name=bob").await.unwrap();
     send(&mut ada, "ada", "hello bob").await;
@@ -42,7 +44,7 @@ async fn a_message_sent_in_one_view_appears_in_the_other() {
 
 #[tokio::test]
 async fn sending_clears_the_input_and_an_empty_message_is_refused() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     let mut ada = live(app, "/chat?name=ada").await.unwrap();
     let html = send(&mut ada, "ada", "   ").await;
     assert!(html.contains("Message can&#39;t be blank") || html.contains("Message can't be blank"));
@@ -58,7 +60,7 @@ async fn sending_clears_the_input_and_an_empty_message_is_refused() {
 
 #[tokio::test]
 async fn html_in_a_message_shows_as_text() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     let mut ada = live(app, "/chat?name=ada").await.unwrap();
     send(&mut ada, "ada", "<script>alert(1)</script><b>bold</b>").await;
     assert_eq!(bodies(&ada), ["<script>alert(1)</script><b>bold</b>"]);
@@ -66,9 +68,8 @@ async fn html_in_a_message_shows_as_text() {
     assert!(!ada.has_element("#messages b"));
 }
 
-#[tokio::test]
-async fn messages_are_stored_and_shown_to_a_new_page() {
-    let app = app().await;
+async fn messages_are_stored_and_shown_to_a_new_page(database: TestDatabase) {
+    let app = app(database).await;
     let mut ada = live(app.clone(), "/chat?name=ada").await.unwrap();
     send(&mut ada, "ada", "one").await;
     send(&mut ada, "ada", "two").await;
@@ -78,7 +79,7 @@ async fn messages_are_stored_and_shown_to_a_new_page() {
 
 #[tokio::test]
 async fn presence_lists_both_and_drops_a_closed_page() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     let mut ada = live(app.clone(), "/chat?name=ada").await.unwrap();
     let bob = live(app, "/chat?name=bob").await.unwrap();
     while ada.texts("#online li").unwrap() != ["ada", "bob"] {
@@ -90,9 +91,8 @@ async fn presence_lists_both_and_drops_a_closed_page() {
     }
 }
 
-#[tokio::test]
-async fn older_messages_load_on_demand_above_the_latest() {
-    let app = app().await;
+async fn older_messages_load_on_demand_above_the_latest(database: TestDatabase) {
+    let app = app(database).await;
     let mut ada = live(app.clone(), "/chat?name=ada").await.unwrap();
     for i in 0..55 {
         send(&mut ada, "ada", &format!("m{i}")).await;
@@ -107,3 +107,9 @@ async fn older_messages_load_on_demand_above_the_latest() {
     assert_eq!(&shown[..6], ["m0", "m1", "m2", "m3", "m4", "m5"]);
     assert!(!reader.has_element("#load-older"), "nothing older is left");
 }
+
+test_servers::test_on_each_database!(
+    a_message_sent_in_one_view_appears_in_the_other,
+    messages_are_stored_and_shown_to_a_new_page,
+    older_messages_load_on_demand_above_the_latest,
+);

@@ -6,10 +6,13 @@ use axum::Router;
 use liveview_core::testing::live;
 use liveview_core::LiveConfig;
 use serde_json::json;
+use test_servers::each_database::TestDatabase;
 
-/// The demo on a private in-memory database, with one user, and that database.
-async fn app() -> (Router, demo_app::Db) {
-    let state = demo_app::AppState::open("sqlite::memory:").await.unwrap();
+/// The demo on a new database of this kind, with one user, and that database.
+async fn app(database: TestDatabase) -> (Router, demo_app::Db) {
+    let state = demo_app::AppState::open(&database.fresh_url().await)
+        .await
+        .unwrap();
     let db = state.db.clone();
     let params = demo_app::accounts::UserParams {
         name: "Ada Lovelace".into(),
@@ -20,9 +23,8 @@ async fn app() -> (Router, demo_app::Db) {
     (demo_app::router(LiveConfig::default(), state), db)
 }
 
-#[tokio::test]
-async fn the_list_shows_every_user_with_actions() {
-    let (app, _) = app().await;
+async fn the_list_shows_every_user_with_actions(database: TestDatabase) {
+    let (app, _) = app(database).await;
     let view = live(app, "/users").await.unwrap();
     assert!(view.has_element_with_text("h1", "Listing Users"));
     assert!(view.has_element("tbody#users[phx-update=stream]"));
@@ -33,9 +35,8 @@ async fn the_list_shows_every_user_with_actions() {
     assert!(view.has_element("a[href='/users/new']"));
 }
 
-#[tokio::test]
-async fn creating_a_user_shows_each_error_then_saves_and_flashes() {
-    let (app, _) = app().await;
+async fn creating_a_user_shows_each_error_then_saves_and_flashes(database: TestDatabase) {
+    let (app, _) = app(database).await;
     let mut view = live(app, "/users/new").await.unwrap();
     assert!(view.has_element("form#user-form[phx-change=validate][phx-submit=save]"));
     for name in ["user[name]", "user[email]", "user[password]"] {
@@ -82,9 +83,8 @@ async fn creating_a_user_shows_each_error_then_saves_and_flashes() {
     assert!(view.has_element_with_text("#users-2", "bob@example.com"));
 }
 
-#[tokio::test]
-async fn editing_a_user_updates_the_row() {
-    let (app, _) = app().await;
+async fn editing_a_user_updates_the_row(database: TestDatabase) {
+    let (app, _) = app(database).await;
     let mut view = live(app, "/users/1/edit").await.unwrap();
     assert!(view.has_element("#user-form input[name='user[name]'][value='Ada Lovelace']"));
     assert!(!view.has_element("#user-form input[name='user[password]']"));
@@ -96,9 +96,8 @@ async fn editing_a_user_updates_the_row() {
     assert!(view.has_element_with_text("#users-1", "Ada King"));
 }
 
-#[tokio::test]
-async fn deleting_a_user_removes_the_row_in_every_open_page() {
-    let (app, _) = app().await;
+async fn deleting_a_user_removes_the_row_in_every_open_page(database: TestDatabase) {
+    let (app, _) = app(database).await;
     let mut first = live(app.clone(), "/users").await.unwrap();
     let mut second = live(app, "/users").await.unwrap();
     first.element("#users-1 a", "Delete").click().await.unwrap();
@@ -108,9 +107,8 @@ async fn deleting_a_user_removes_the_row_in_every_open_page() {
     }
 }
 
-#[tokio::test]
-async fn a_user_created_elsewhere_appears_in_an_open_list() {
-    let (app, db) = app().await;
+async fn a_user_created_elsewhere_appears_in_an_open_list(database: TestDatabase) {
+    let (app, db) = app(database).await;
     let mut view = live(app.clone(), "/users").await.unwrap();
     let mut other = live(app, "/users/new").await.unwrap();
     other
@@ -131,9 +129,8 @@ async fn a_user_created_elsewhere_appears_in_an_open_list() {
     assert_eq!((users.len(), total), (2, 2));
 }
 
-#[tokio::test]
-async fn show_gives_the_details_and_the_way_back() {
-    let (app, _) = app().await;
+async fn show_gives_the_details_and_the_way_back(database: TestDatabase) {
+    let (app, _) = app(database).await;
     let view = live(app, "/users/1").await.unwrap();
     assert!(view.has_element_with_text("h1", "Ada Lovelace"));
     assert!(view.has_element_with_text(".user-details", "ada@example.com"));
@@ -141,9 +138,8 @@ async fn show_gives_the_details_and_the_way_back() {
     assert!(view.has_element_with_text("a", "Back to users"));
 }
 
-#[tokio::test]
-async fn the_search_filters_by_name_or_email() {
-    let (app, _) = app().await;
+async fn the_search_filters_by_name_or_email(database: TestDatabase) {
+    let (app, _) = app(database).await;
     let mut view = live(app, "/users").await.unwrap();
     view.event("search", json!({"q": "nobody"})).await.unwrap();
     view.assert_patch("/users?page=1&q=nobody").unwrap();
@@ -151,3 +147,13 @@ async fn the_search_filters_by_name_or_email() {
     view.event("search", json!({"q": "LOVE"})).await.unwrap();
     assert!(view.has_element("#users-1"));
 }
+
+test_servers::test_on_each_database!(
+    the_list_shows_every_user_with_actions,
+    creating_a_user_shows_each_error_then_saves_and_flashes,
+    editing_a_user_updates_the_row,
+    deleting_a_user_removes_the_row_in_every_open_page,
+    a_user_created_elsewhere_appears_in_an_open_list,
+    show_gives_the_details_and_the_way_back,
+    the_search_filters_by_name_or_email,
+);

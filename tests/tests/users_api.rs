@@ -3,6 +3,7 @@
 //! a 400 and never a 500.
 
 use std::sync::Arc;
+use test_servers::each_database::TestDatabase;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -15,9 +16,11 @@ use tower::ServiceExt as _;
 
 const PASSWORD: &str = "SecurePass123!";
 
-/// The demo on a private in-memory database.
-async fn app() -> Router {
-    let state = demo_app::AppState::open("sqlite::memory:").await.unwrap();
+/// The demo on a new database of this kind.
+async fn app(database: TestDatabase) -> Router {
+    let state = demo_app::AppState::open(&database.fresh_url().await)
+        .await
+        .unwrap();
     demo_app::router(LiveConfig::default(), state)
 }
 
@@ -162,9 +165,8 @@ fn assert_not_found(reply: &Reply) {
     assert_eq!(reply.body, json!({"errors": {"detail": "Not Found"}}));
 }
 
-#[tokio::test]
-async fn create_answers_201_with_location_and_the_user() {
-    let app = app().await;
+async fn create_answers_201_with_location_and_the_user(database: TestDatabase) {
+    let app = app(database).await;
     let reply = post(
         &app,
         json!({"user": {"name": "Ada Lovelace", "email": "ada@example.com", "password": PASSWORD}}),
@@ -186,9 +188,8 @@ async fn create_answers_201_with_location_and_the_user() {
     assert_eq!(shown.body, json!({"data": user}));
 }
 
-#[tokio::test]
-async fn create_ignores_fields_a_client_may_not_set() {
-    let app = app().await;
+async fn create_ignores_fields_a_client_may_not_set(database: TestDatabase) {
+    let app = app(database).await;
     let user = post(
         &app,
         json!({"user": {"name": "Eve", "email": "eve@example.com", "password": PASSWORD,
@@ -202,9 +203,8 @@ async fn create_ignores_fields_a_client_may_not_set() {
     assert_ne!(user.body["data"]["id"], 42);
 }
 
-#[tokio::test]
-async fn create_with_invalid_data_answers_422_with_every_message() {
-    let app = app().await;
+async fn create_with_invalid_data_answers_422_with_every_message(database: TestDatabase) {
+    let app = app(database).await;
     let reply = post(
         &app,
         json!({"user": {"name": "J", "email": "invalid-email", "password": "short"}}),
@@ -230,9 +230,8 @@ async fn create_with_invalid_data_answers_422_with_every_message() {
     );
 }
 
-#[tokio::test]
-async fn each_validation_message_comes_back_on_its_field() {
-    let app = app().await;
+async fn each_validation_message_comes_back_on_its_field(database: TestDatabase) {
+    let app = app(database).await;
     create(&app, "Taken", "taken@example.com").await;
     let long_email = format!("{}@example.com", "a".repeat(150));
     let cases: Vec<(Value, &str, &str)> = vec![
@@ -333,9 +332,8 @@ async fn each_validation_message_comes_back_on_its_field() {
     );
 }
 
-#[tokio::test]
-async fn two_creates_racing_with_one_email_get_201_and_422() {
-    let app = app().await;
+async fn two_creates_racing_with_one_email_get_201_and_422(database: TestDatabase) {
+    let app = app(database).await;
     let body = |name: &str, email: &str| json!({"user": {"name": name, "email": email, "password": PASSWORD}});
     let (a, b) = tokio::join!(
         post(&app, body("Racer A", "race@example.com")),
@@ -361,9 +359,8 @@ async fn two_creates_racing_with_one_email_get_201_and_422() {
     );
 }
 
-#[tokio::test]
-async fn show_answers_200_or_404() {
-    let app = app().await;
+async fn show_answers_200_or_404(database: TestDatabase) {
+    let app = app(database).await;
     let user = create(&app, "Ada", "ada@example.com").await;
     let id = id_of(&user);
     let reply = get(&app, &format!("/api/users/{id}")).await;
@@ -376,9 +373,8 @@ async fn show_answers_200_or_404() {
     assert_not_found(&get(&app, "/api/users/-5").await);
 }
 
-#[tokio::test]
-async fn index_lists_users_by_id_with_pagination() {
-    let app = app().await;
+async fn index_lists_users_by_id_with_pagination(database: TestDatabase) {
+    let app = app(database).await;
     let empty = get(&app, "/api/users").await;
     assert_eq!(empty.status, StatusCode::OK);
     assert_eq!(
@@ -425,9 +421,8 @@ async fn index_lists_users_by_id_with_pagination() {
     );
 }
 
-#[tokio::test]
-async fn index_searches_name_and_email() {
-    let app = app().await;
+async fn index_searches_name_and_email(database: TestDatabase) {
+    let app = app(database).await;
     let ada = create(&app, "Ada Lovelace", "ada@example.com").await;
     create(&app, "Alan Turing", "alan@computing.org").await;
     let found = get(&app, "/api/users?search=LOVELACE").await;
@@ -443,7 +438,7 @@ async fn index_searches_name_and_email() {
 
 #[tokio::test]
 async fn bad_page_numbers_answer_400() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     for (query, mentions) in [
         ("page=0", "page"),
         ("page=-1", "page"),
@@ -463,9 +458,8 @@ async fn bad_page_numbers_answer_400() {
     }
 }
 
-#[tokio::test]
-async fn update_answers_200_422_or_404() {
-    let app = app().await;
+async fn update_answers_200_422_or_404(database: TestDatabase) {
+    let app = app(database).await;
     let user = create(&app, "Ada", "ada@example.com").await;
     let other = create(&app, "Bob", "bob@example.com").await;
     let id = id_of(&user);
@@ -523,9 +517,8 @@ async fn update_answers_200_422_or_404() {
     assert_not_found(&put(&app, 999, json!({"user": {"name": "Nobody"}})).await);
 }
 
-#[tokio::test]
-async fn delete_answers_204_then_404() {
-    let app = app().await;
+async fn delete_answers_204_then_404(database: TestDatabase) {
+    let app = app(database).await;
     let user = create(&app, "Ada", "ada@example.com").await;
     let uri = format!("/api/users/{}", id_of(&user));
     let reply = delete(&app, &uri).await;
@@ -541,7 +534,7 @@ async fn delete_answers_204_then_404() {
 
 #[tokio::test]
 async fn a_non_numeric_id_answers_400() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     for id in ["abc", "1.5", "1e3", "99999999999999999999", "%20"] {
         let uri = format!("/api/users/{id}");
         assert_bad_request(&get(&app, &uri).await, "id");
@@ -553,7 +546,7 @@ async fn a_non_numeric_id_answers_400() {
 
 #[tokio::test]
 async fn malformed_bodies_answer_400() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     let user = create(&app, "Ada", "ada@example.com").await;
     let put_uri = format!("/api/users/{}", id_of(&user));
     for (method, uri) in [
@@ -618,7 +611,7 @@ async fn malformed_bodies_answer_400() {
 
 #[tokio::test]
 async fn other_methods_are_not_allowed() {
-    let app = app().await;
+    let app = app(TestDatabase::Sqlite).await;
     let reply = send(&app, Method::PATCH, "/api/users", Some("{}")).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     let reply = send(&app, Method::POST, "/api/users/1", Some("{}")).await;
@@ -643,9 +636,10 @@ fn listen(pubsub: &LocalPubSub) -> tokio::sync::mpsc::UnboundedReceiver<UserChan
     rx
 }
 
-#[tokio::test]
-async fn every_save_is_broadcast_on_the_users_topic() {
-    let state = demo_app::AppState::open("sqlite::memory:").await.unwrap();
+async fn every_save_is_broadcast_on_the_users_topic(database: TestDatabase) {
+    let state = demo_app::AppState::open(&database.fresh_url().await)
+        .await
+        .unwrap();
     let local = Arc::new(LocalPubSub::new());
     let mut changes = listen(&local);
     let pubsub: Arc<dyn PubSub> = local.clone();
@@ -683,9 +677,10 @@ async fn every_save_is_broadcast_on_the_users_topic() {
     assert!(changes.try_recv().is_err());
 }
 
-#[tokio::test]
-async fn a_database_failure_is_a_500_without_details() {
-    let state = demo_app::AppState::open("sqlite::memory:").await.unwrap();
+async fn a_database_failure_is_a_500_without_details(database: TestDatabase) {
+    let state = demo_app::AppState::open(&database.fresh_url().await)
+        .await
+        .unwrap();
     let db = state.db.clone();
     let app = demo_app::router(LiveConfig::default(), state);
     db.close().await;
@@ -696,3 +691,18 @@ async fn a_database_failure_is_a_500_without_details() {
         json!({"errors": {"detail": "Internal Server Error"}})
     );
 }
+
+test_servers::test_on_each_database!(
+    create_answers_201_with_location_and_the_user,
+    create_ignores_fields_a_client_may_not_set,
+    create_with_invalid_data_answers_422_with_every_message,
+    each_validation_message_comes_back_on_its_field,
+    two_creates_racing_with_one_email_get_201_and_422,
+    show_answers_200_or_404,
+    index_lists_users_by_id_with_pagination,
+    index_searches_name_and_email,
+    update_answers_200_422_or_404,
+    delete_answers_204_then_404,
+    every_save_is_broadcast_on_the_users_topic,
+    a_database_failure_is_a_500_without_details,
+);
