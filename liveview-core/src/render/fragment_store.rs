@@ -77,9 +77,14 @@ impl FragmentStore {
             let Some(tokens) = self.fragments.get(key) else {
                 continue;
             };
+            // A stream container has a last token of its own, kept with its first once
+            // merged; one whose last token is a child's (never closed) is not one.
             let Some(start) = tokens.first().filter(|start| start.contains(&marker)) else {
                 continue;
             };
+            if tokens.len() < 2 || tokens.last().and_then(|t| reference(t)).is_some() {
+                continue;
+            }
             let start = start.clone();
             let children: Vec<String> = tokens
                 .iter()

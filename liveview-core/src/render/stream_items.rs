@@ -35,18 +35,17 @@ impl Rendered {
         let reset = format!(" {}", attribute::STREAM_RESET);
         let mut cuts: Vec<(usize, usize)> = Vec::new();
         let mut resets = false;
-        for fragment in self.fragments.iter().skip(1) {
-            let (start, end) = (fragment.start as usize, fragment.end as usize);
-            let open = self.tokens[start].text(&self.html);
-            if !open.contains(&marker) {
+        for (index, fragment) in self.fragments.iter().enumerate() {
+            if !self.is_stream_container(index, &marker) {
                 continue;
             }
+            let (start, end) = (fragment.start as usize, fragment.end as usize);
             // A container inside an item already cut goes with it.
             if cuts.last().is_some_and(|last| start < last.1) {
                 continue;
             }
-            resets |= open.contains(&reset);
-            if end - start >= 3 && self.tokens[end - 1].text(&self.html).starts_with("</") {
+            resets |= self.tokens[start].text(&self.html).contains(&reset);
+            if end - start >= 3 {
                 cuts.push((start + 1, end - 1));
             }
         }
@@ -57,6 +56,24 @@ impl Rendered {
             return Some(Rendered::new(self.cut_html(&cuts).replace(&reset, "")));
         }
         Some(self.cut(&cuts))
+    }
+
+    /// Whether fragment `index` is a stream container as the client sees one (§4.5): its
+    /// first and last tokens are its own (not a child's), the first carries the marker,
+    /// and once merged it keeps these two. The root counts too, as the client cannot tell
+    /// it apart; a fragment whose last token is a child's (an element never closed) does
+    /// not, as its last own token would be a reference to an item forgotten.
+    fn is_stream_container(&self, index: usize, marker: &str) -> bool {
+        let fragment = &self.fragments[index];
+        let (start, end) = (fragment.start, fragment.end);
+        let mut children = self.fragments[index + 1..]
+            .iter()
+            .take_while(|child| child.start < end);
+        end - start >= 2
+            && self.tokens[start as usize]
+                .text(&self.html)
+                .contains(marker)
+            && !children.any(|child| child.start == start || child.end == end)
     }
 
     /// The HTML without the token ranges `cuts`.
