@@ -288,7 +288,8 @@ fn assert_covers(html: &str, tokens: &[Token]) {
 /// The diff as the client sees it: a client joins on one document and is sent, as JSON,
 /// the diff to a second, then the diff back to the first. It must show exactly what a
 /// full render of each shows, as it must with a diff cut short by its deadline and one
-/// between unrelated renders; each following render is the one made from scratch.
+/// between unrelated renders; each following render (without streams) is the one made
+/// from scratch.
 ///
 /// Input: a mode byte, then the first document. Even mode: a NUL, then the second
 /// document. Odd mode: a NUL, then an edit of the first (two bytes where, two bytes how
@@ -317,11 +318,15 @@ pub fn diff_roundtrip(data: &[u8]) {
         .unwrap_or_else(|| first.clone());
     for html in [new.clone(), old.clone()] {
         let (next, delta) = held.following(html.clone());
-        assert_eq!(
-            next,
-            Rendered::new(html),
-            "a following render is made from scratch"
-        );
+        // Forgetting stream items can leave the repeat of an item's id inline where a
+        // render from scratch would make it a fragment: the client holds it inline too.
+        if !streams {
+            let from_scratch = Rendered::new(html);
+            assert_eq!(
+                next, from_scratch,
+                "a following render is made from scratch"
+            );
+        }
         receive(&mut client, &diff(&held, &next, &delta));
         receive(
             &mut cut_short,

@@ -89,9 +89,10 @@ impl Rendered {
     }
 
     /// This render without the token ranges `cuts` (sorted, disjoint, each inside one
-    /// fragment's own range): the same as splitting the shorter HTML from scratch, without
-    /// tokenizing again. A render with a repeated id is split again instead, as removing
-    /// the first of two ids would make the second a fragment.
+    /// fragment's own range), without tokenizing again: what the client holds once it has
+    /// forgotten the items. That is the shorter HTML split from scratch, except when an id
+    /// repeats: the repeat of a forgotten item's id stays inline, as it does on the client,
+    /// where splitting again would make it a fragment the client does not have.
     fn cut(&self, cuts: &[(usize, usize)]) -> Rendered {
         let byte_range = |&(from, to): &(usize, usize)| {
             (
@@ -100,9 +101,6 @@ impl Rendered {
             )
         };
         let html = self.cut_html(cuts);
-        if self.duplicate_ids {
-            return Rendered::new(html);
-        }
         // Tokens and bytes removed before token index `i`.
         let removed_before = |i: usize| -> (i64, i64) {
             cuts.iter()
@@ -152,7 +150,7 @@ impl Rendered {
             html,
             tokens,
             fragments,
-            duplicate_ids: false,
+            duplicate_ids: self.duplicate_ids,
         }
     }
 }
@@ -190,10 +188,20 @@ mod tests {
             r#"<main id="m"><div id="s" phx-update="stream"><section id="s-1"><div id="inner" phx-update="stream"><p id="i-1">deep</p></div></section></div></main>"#,
             r#"<main id="m"><div id="s" phx-update="stream"></div></main>"#,
         );
-        check(
-            r#"<div id="s" phx-update="stream"><p id="x">1</p></div><p id="x">dup</p>"#,
-            r#"<div id="s" phx-update="stream"></div><p id="x">dup</p>"#,
+    }
+
+    #[test]
+    fn the_repeat_of_a_forgotten_items_id_stays_inline_as_on_the_client() {
+        let sent = Rendered::new(
+            r#"<div id="s" phx-update="stream"><p id="x">1</p></div><p id="x">dup</p>"#.into(),
         );
+        let kept = sent.without_stream_items().expect("a container with items");
+        assert_eq!(
+            kept.html(),
+            r#"<div id="s" phx-update="stream"></div><p id="x">dup</p>"#
+        );
+        let keys: Vec<&str> = kept.fragments.iter().map(|f| kept.key(f)).collect();
+        assert_eq!(keys, ["", "s"]);
     }
 
     #[test]
