@@ -110,7 +110,8 @@ impl FragmentStore {
                     tokens.truncate(1);
                     tokens.push(end);
                 }
-                tokens[0] = tokens[0].replace(&format!(" {}", attribute::STREAM_RESET), "");
+                // The first reset only, as the browser client does.
+                tokens[0] = tokens[0].replacen(&format!(" {}", attribute::STREAM_RESET), "", 1);
             }
         }
         Ok(())

@@ -29,12 +29,12 @@ impl Rendered {
     pub fn without_stream_items(&self) -> Option<Rendered> {
         let marker = stream_marker();
         memmem::find(self.html.as_bytes(), marker.as_bytes())?;
-        // Token ranges [from, to) to drop: every container's inner tokens; and whether a
-        // container's start tag carries a reset, which is forgotten too (a reset in the next
-        // render must be a change to send).
+        // Token ranges [from, to) to drop: every container's inner tokens; and the byte
+        // range of a reset in a container's start tag, which is forgotten too (a reset in
+        // the next render must be a change to send).
         let reset = format!(" {}", attribute::STREAM_RESET);
         let mut cuts: Vec<(usize, usize)> = Vec::new();
-        let mut resets = false;
+        let mut resets = Vec::new();
         for (index, fragment) in self.fragments.iter().enumerate() {
             if !self.is_stream_container(index, &marker) {
                 continue;
@@ -44,16 +44,25 @@ impl Rendered {
             if cuts.last().is_some_and(|last| start < last.1) {
                 continue;
             }
-            resets |= self.tokens[start].text(&self.html).contains(&reset);
+            // The client drops the first reset from the start tag, and only there.
+            let tag = &self.tokens[start];
+            if let Some(at) = tag.text(&self.html).find(&reset) {
+                let at = tag.start as usize + at;
+                resets.push((at, at + reset.len()));
+            }
             if end - start >= 3 {
                 cuts.push((start + 1, end - 1));
             }
         }
-        if cuts.is_empty() && !resets {
+        if cuts.is_empty() && resets.is_empty() {
             return None;
         }
-        if resets {
-            return Some(Rendered::new(self.cut_html(&cuts).replace(&reset, "")));
+        if !resets.is_empty() {
+            let mut removed: Vec<(usize, usize)> =
+                cuts.iter().map(|cut| self.byte_range(cut)).collect();
+            removed.extend(resets);
+            removed.sort_unstable();
+            return Some(Rendered::new(self.without_bytes(&removed)));
         }
         Some(self.cut(&cuts))
     }
@@ -76,13 +85,21 @@ impl Rendered {
             && !children.any(|child| child.start == start || child.end == end)
     }
 
-    /// The HTML without the token ranges `cuts`.
-    fn cut_html(&self, cuts: &[(usize, usize)]) -> String {
+    /// The byte range of the token range `[from, to)`.
+    fn byte_range(&self, &(from, to): &(usize, usize)) -> (usize, usize) {
+        (
+            self.tokens[from].start as usize,
+            self.tokens[to].start as usize,
+        )
+    }
+
+    /// The HTML without the byte ranges `removed` (sorted, disjoint).
+    fn without_bytes(&self, removed: &[(usize, usize)]) -> String {
         let mut html = String::with_capacity(self.html.len());
         let mut at = 0;
-        for &(from, to) in cuts {
-            html.push_str(&self.html[at..self.tokens[from].start as usize]);
-            at = self.tokens[to].start as usize;
+        for &(from, to) in removed {
+            html.push_str(&self.html[at..from]);
+            at = to;
         }
         html.push_str(&self.html[at..]);
         html
@@ -94,13 +111,9 @@ impl Rendered {
     /// repeats: the repeat of a forgotten item's id stays inline, as it does on the client,
     /// where splitting again would make it a fragment the client does not have.
     fn cut(&self, cuts: &[(usize, usize)]) -> Rendered {
-        let byte_range = |&(from, to): &(usize, usize)| {
-            (
-                self.tokens[from].start as usize,
-                self.tokens[to].start as usize,
-            )
-        };
-        let html = self.cut_html(cuts);
+        let byte_range = |cut: &(usize, usize)| self.byte_range(cut);
+        let removed: Vec<(usize, usize)> = cuts.iter().map(byte_range).collect();
+        let html = self.without_bytes(&removed);
         // Tokens and bytes removed before token index `i`.
         let removed_before = |i: usize| -> (i64, i64) {
             cuts.iter()
@@ -213,6 +226,16 @@ mod tests {
         check(
             r#"<ul id="s" phx-update="stream" data-phx-stream-reset></ul>"#,
             r#"<ul id="s" phx-update="stream"></ul>"#,
+        );
+    }
+
+    /// The client drops the first reset of the container's start tag and nothing else; a
+    /// user's text that says the same stays, or the server's copy would differ from it.
+    #[test]
+    fn only_the_containers_own_reset_is_forgotten() {
+        check(
+            r#"<ul id="s" phx-update="stream" data-phx-stream-reset title="a data-phx-stream-reset"><li id="s-1">one</li></ul><p> data-phx-stream-reset</p>"#,
+            r#"<ul id="s" phx-update="stream" title="a data-phx-stream-reset"></ul><p> data-phx-stream-reset</p>"#,
         );
     }
 
