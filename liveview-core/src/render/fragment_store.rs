@@ -79,7 +79,11 @@ impl FragmentStore {
             };
             // A stream container has a last token of its own, kept with its first once
             // merged; one whose last token is a child's (never closed) is not one.
-            let Some(start) = tokens.first().filter(|start| start.contains(&marker)) else {
+            // A reference first is a child's start, whatever its key says.
+            let Some(start) = tokens
+                .first()
+                .filter(|start| start.contains(&marker) && reference(start).is_none())
+            else {
                 continue;
             };
             if tokens.len() < 2 || tokens.last().and_then(|t| reference(t)).is_some() {
