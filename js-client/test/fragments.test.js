@@ -36,7 +36,7 @@ test('placeholders: the attribute goes after the tag name; one-token children (v
   assert.equal(store.placeholder('q"&'), '<i data-phx-skip="q&quot;&amp;" id=\'q"&amp;\'></i>');
 });
 
-test('merged stream items are forgotten, unless the container ends with one (never closed)', () => {
+test('merged stream items are forgotten, unless the container starts or ends with a child', () => {
   const store = new FragmentStore();
   store.forgetStreamItems(store.apply({
     '': '<#m><#n>',
@@ -49,4 +49,7 @@ test('merged stream items are forgotten, unless the container ends with one (nev
   assert.equal(store.has('m-1'), false);
   assert.deepEqual(store.tokens('n'), ['<ol id="n" phx-update="stream">', '<#n-1>']);
   assert.equal(store.has('n-1'), true);
+  // A reference first is a child, whatever its key says.
+  store.forgetStreamItems(store.apply({ '': '<#k phx-update="stream">end', 'k phx-update="stream"': '<b>x</b>' }));
+  assert.equal(store.html(''), '<b>x</b>end');
 });
