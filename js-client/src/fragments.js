@@ -111,13 +111,15 @@ export class FragmentStore {
   /**
    * Once the page has merged them (§4.5), the items of each changed stream container are
    * forgotten: the container keeps its start and end tags (without a reset), its
-   * children's fragments go.
+   * children's fragments go. A container whose first or last token is a child's (the root,
+   * one never closed) is not one: that reference would point at a forgotten item.
    * The server does the same with its copy, so the next diff starts from the same tokens.
    */
   forgetStreamItems(changed) {
     for (const key of changed) {
       const tokens = this.frags.get(key);
       if (!tokens || tokens.length < 2 || !tokens[0].includes(STREAM_MARK)) continue;
+      if (refKey(tokens[0]) !== null || refKey(tokens[tokens.length - 1]) !== null) continue;
       for (const child of this.kids.get(key) || []) this.forget(child);
       this.frags.set(key, [tokens[0].replace(RESET_MARK, ''), tokens[tokens.length - 1]]);
       this.kids.set(key, []);

@@ -35,3 +35,21 @@ test('placeholders: the attribute goes after the tag name; one-token children (v
   store.apply({ 'q"&': '<i id=\'q"&amp;\'>x</i>' });
   assert.equal(store.placeholder('q"&'), '<i data-phx-skip="q&quot;&amp;" id=\'q"&amp;\'></i>');
 });
+
+test('merged stream items are forgotten, unless the container starts or ends with a child', () => {
+  const store = new FragmentStore();
+  store.forgetStreamItems(store.apply({
+    '': '<#m><#n>',
+    m: '<ul id="m" phx-update="stream"><#m-1></ul>',
+    'm-1': '<li id="m-1">a</li>',
+    n: '<ol id="n" phx-update="stream"><#n-1>',
+    'n-1': '<li id="n-1">b</li>',
+  }));
+  assert.deepEqual(store.tokens('m'), ['<ul id="m" phx-update="stream">', '</ul>']);
+  assert.equal(store.has('m-1'), false);
+  assert.deepEqual(store.tokens('n'), ['<ol id="n" phx-update="stream">', '<#n-1>']);
+  assert.equal(store.has('n-1'), true);
+  // A reference first is a child, whatever its key says.
+  store.forgetStreamItems(store.apply({ '': '<#k phx-update="stream">end', 'k phx-update="stream"': '<b>x</b>' }));
+  assert.equal(store.html(''), '<b>x</b>end');
+});

@@ -51,6 +51,9 @@ mod error;
 mod event;
 mod flash;
 mod form;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod js_commands;
 mod layout;
 mod lifecycle;
@@ -95,6 +98,10 @@ pub use view::LiveView;
 /// `::maud`, so an app that writes templates also lists `maud` in its own `Cargo.toml`
 /// (same version); this re-export names the types (`Markup`) without that.
 pub use maud;
+
+// The derive names `::liveview_core`; the fuzz checks derive an event type inside it.
+#[cfg(feature = "fuzzing")]
+extern crate self as liveview_core;
 
 #[doc(hidden)]
 pub mod __private {

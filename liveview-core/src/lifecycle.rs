@@ -100,7 +100,7 @@ pub(crate) fn parse_url(url: &str) -> Option<Uri> {
 }
 
 /// Path parameters of the route plus the URL's query, path parameters winning.
-fn url_params(path_params: &Params, uri: &Uri) -> Params {
+pub(crate) fn url_params(path_params: &Params, uri: &Uri) -> Params {
     let mut params = Params::from_query(uri.query().unwrap_or_default());
     for (name, value) in path_params.iter() {
         params.insert(name, value);

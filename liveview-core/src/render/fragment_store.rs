@@ -77,9 +77,18 @@ impl FragmentStore {
             let Some(tokens) = self.fragments.get(key) else {
                 continue;
             };
-            let Some(start) = tokens.first().filter(|start| start.contains(&marker)) else {
+            // A stream container has a last token of its own, kept with its first once
+            // merged; one whose last token is a child's (never closed) is not one.
+            // A reference first is a child's start, whatever its key says.
+            let Some(start) = tokens
+                .first()
+                .filter(|start| start.contains(&marker) && reference(start).is_none())
+            else {
                 continue;
             };
+            if tokens.len() < 2 || tokens.last().and_then(|t| reference(t)).is_some() {
+                continue;
+            }
             let start = start.clone();
             let children: Vec<String> = tokens
                 .iter()
@@ -105,7 +114,8 @@ impl FragmentStore {
                     tokens.truncate(1);
                     tokens.push(end);
                 }
-                tokens[0] = tokens[0].replace(&format!(" {}", attribute::STREAM_RESET), "");
+                // The first reset only, as the browser client does.
+                tokens[0] = tokens[0].replacen(&format!(" {}", attribute::STREAM_RESET), "", 1);
             }
         }
         Ok(())

@@ -372,6 +372,12 @@ impl Rendered {
                 to = to.max(f.end);
             }
         }
+        // Tokens appended to the render: a fragment that ended with it ended either at its
+        // own end tag or because it was never closed, and only then does it take in what
+        // was appended. Which of the two is not known here.
+        if from as usize == self.tokens.len() && self.fragments[1..].iter().any(|f| f.end == from) {
+            return None;
+        }
         let new_to = offset(to, grown);
         whole_elements(&self.html, &self.tokens, from..to)?;
         let new_side = whole_elements(html, tokens, from..new_to)?;

@@ -57,3 +57,6 @@ pub use diff_format::{Change, Diff, DiffError, Insert, Op};
 pub use fragment_store::FragmentStore;
 pub use rendered::Rendered;
 pub use token::{tokenize, Token, TokenKind};
+
+#[cfg(feature = "fuzzing")]
+pub(crate) use split::id_value;

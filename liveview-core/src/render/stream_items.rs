@@ -29,63 +29,91 @@ impl Rendered {
     pub fn without_stream_items(&self) -> Option<Rendered> {
         let marker = stream_marker();
         memmem::find(self.html.as_bytes(), marker.as_bytes())?;
-        // Token ranges [from, to) to drop: every container's inner tokens; and whether a
-        // container's start tag carries a reset, which is forgotten too (a reset in the next
-        // render must be a change to send).
+        // Token ranges [from, to) to drop: every container's inner tokens; and the byte
+        // range of a reset in a container's start tag, which is forgotten too (a reset in
+        // the next render must be a change to send).
         let reset = format!(" {}", attribute::STREAM_RESET);
         let mut cuts: Vec<(usize, usize)> = Vec::new();
-        let mut resets = false;
-        for fragment in self.fragments.iter().skip(1) {
-            let (start, end) = (fragment.start as usize, fragment.end as usize);
-            let open = self.tokens[start].text(&self.html);
-            if !open.contains(&marker) {
+        let mut resets = Vec::new();
+        for (index, fragment) in self.fragments.iter().enumerate() {
+            if !self.is_stream_container(index, &marker) {
                 continue;
             }
+            let (start, end) = (fragment.start as usize, fragment.end as usize);
             // A container inside an item already cut goes with it.
             if cuts.last().is_some_and(|last| start < last.1) {
                 continue;
             }
-            resets |= open.contains(&reset);
-            if end - start >= 3 && self.tokens[end - 1].text(&self.html).starts_with("</") {
+            // The client drops the first reset from the start tag, and only there.
+            let tag = &self.tokens[start];
+            if let Some(at) = tag.text(&self.html).find(&reset) {
+                let at = tag.start as usize + at;
+                resets.push((at, at + reset.len()));
+            }
+            if end - start >= 3 {
                 cuts.push((start + 1, end - 1));
             }
         }
-        if cuts.is_empty() && !resets {
+        if cuts.is_empty() && resets.is_empty() {
             return None;
         }
-        if resets {
-            return Some(Rendered::new(self.cut_html(&cuts).replace(&reset, "")));
+        if !resets.is_empty() {
+            let mut removed: Vec<(usize, usize)> =
+                cuts.iter().map(|cut| self.byte_range(cut)).collect();
+            removed.extend(resets);
+            removed.sort_unstable();
+            return Some(Rendered::new(self.without_bytes(&removed)));
         }
         Some(self.cut(&cuts))
     }
 
-    /// The HTML without the token ranges `cuts`.
-    fn cut_html(&self, cuts: &[(usize, usize)]) -> String {
+    /// Whether fragment `index` is a stream container as the client sees one (§4.5): its
+    /// first and last tokens are its own (not a child's), the first carries the marker,
+    /// and once merged it keeps these two. The root counts too, as the client cannot tell
+    /// it apart; a fragment whose last token is a child's (an element never closed) does
+    /// not, as its last own token would be a reference to an item forgotten.
+    fn is_stream_container(&self, index: usize, marker: &str) -> bool {
+        let fragment = &self.fragments[index];
+        let (start, end) = (fragment.start, fragment.end);
+        let mut children = self.fragments[index + 1..]
+            .iter()
+            .take_while(|child| child.start < end);
+        end - start >= 2
+            && self.tokens[start as usize]
+                .text(&self.html)
+                .contains(marker)
+            && !children.any(|child| child.start == start || child.end == end)
+    }
+
+    /// The byte range of the token range `[from, to)`.
+    fn byte_range(&self, &(from, to): &(usize, usize)) -> (usize, usize) {
+        (
+            self.tokens[from].start as usize,
+            self.tokens[to].start as usize,
+        )
+    }
+
+    /// The HTML without the byte ranges `removed` (sorted, disjoint).
+    fn without_bytes(&self, removed: &[(usize, usize)]) -> String {
         let mut html = String::with_capacity(self.html.len());
         let mut at = 0;
-        for &(from, to) in cuts {
-            html.push_str(&self.html[at..self.tokens[from].start as usize]);
-            at = self.tokens[to].start as usize;
+        for &(from, to) in removed {
+            html.push_str(&self.html[at..from]);
+            at = to;
         }
         html.push_str(&self.html[at..]);
         html
     }
 
     /// This render without the token ranges `cuts` (sorted, disjoint, each inside one
-    /// fragment's own range): the same as splitting the shorter HTML from scratch, without
-    /// tokenizing again. A render with a repeated id is split again instead, as removing
-    /// the first of two ids would make the second a fragment.
+    /// fragment's own range), without tokenizing again: what the client holds once it has
+    /// forgotten the items. That is the shorter HTML split from scratch, except when an id
+    /// repeats: the repeat of a forgotten item's id stays inline, as it does on the client,
+    /// where splitting again would make it a fragment the client does not have.
     fn cut(&self, cuts: &[(usize, usize)]) -> Rendered {
-        let byte_range = |&(from, to): &(usize, usize)| {
-            (
-                self.tokens[from].start as usize,
-                self.tokens[to].start as usize,
-            )
-        };
-        let html = self.cut_html(cuts);
-        if self.duplicate_ids {
-            return Rendered::new(html);
-        }
+        let byte_range = |cut: &(usize, usize)| self.byte_range(cut);
+        let removed: Vec<(usize, usize)> = cuts.iter().map(byte_range).collect();
+        let html = self.without_bytes(&removed);
         // Tokens and bytes removed before token index `i`.
         let removed_before = |i: usize| -> (i64, i64) {
             cuts.iter()
@@ -135,7 +163,7 @@ impl Rendered {
             html,
             tokens,
             fragments,
-            duplicate_ids: false,
+            duplicate_ids: self.duplicate_ids,
         }
     }
 }
@@ -173,10 +201,20 @@ mod tests {
             r#"<main id="m"><div id="s" phx-update="stream"><section id="s-1"><div id="inner" phx-update="stream"><p id="i-1">deep</p></div></section></div></main>"#,
             r#"<main id="m"><div id="s" phx-update="stream"></div></main>"#,
         );
-        check(
-            r#"<div id="s" phx-update="stream"><p id="x">1</p></div><p id="x">dup</p>"#,
-            r#"<div id="s" phx-update="stream"></div><p id="x">dup</p>"#,
+    }
+
+    #[test]
+    fn the_repeat_of_a_forgotten_items_id_stays_inline_as_on_the_client() {
+        let sent = Rendered::new(
+            r#"<div id="s" phx-update="stream"><p id="x">1</p></div><p id="x">dup</p>"#.into(),
         );
+        let kept = sent.without_stream_items().expect("a container with items");
+        assert_eq!(
+            kept.html(),
+            r#"<div id="s" phx-update="stream"></div><p id="x">dup</p>"#
+        );
+        let keys: Vec<&str> = kept.fragments.iter().map(|f| kept.key(f)).collect();
+        assert_eq!(keys, ["", "s"]);
     }
 
     #[test]
@@ -188,6 +226,16 @@ mod tests {
         check(
             r#"<ul id="s" phx-update="stream" data-phx-stream-reset></ul>"#,
             r#"<ul id="s" phx-update="stream"></ul>"#,
+        );
+    }
+
+    /// The client drops the first reset of the container's start tag and nothing else; a
+    /// user's text that says the same stays, or the server's copy would differ from it.
+    #[test]
+    fn only_the_containers_own_reset_is_forgotten() {
+        check(
+            r#"<ul id="s" phx-update="stream" data-phx-stream-reset title="a data-phx-stream-reset"><li id="s-1">one</li></ul><p> data-phx-stream-reset</p>"#,
+            r#"<ul id="s" phx-update="stream" title="a data-phx-stream-reset"></ul><p> data-phx-stream-reset</p>"#,
         );
     }
 
