@@ -95,9 +95,10 @@ pub fn live(config: LiveConfig, state: &AppState) -> Live {
         .with_extension(state.cities.clone())
 }
 
-/// The demo's routes on a given `Live`.
+/// The demo's routes on a given `Live`, with `GET /metrics` (Prometheus) when the metrics
+/// recorder could be installed.
 pub fn routes(live: &Live, state: AppState) -> Router {
-    Router::new()
+    let app = Router::new()
         .route("/", get(|| async { Redirect::to("/counter") }))
         .route("/counter", live.view::<counter::Counter>())
         .route("/search", live.view::<search::Search>())
@@ -108,5 +109,14 @@ pub fn routes(live: &Live, state: AppState) -> Router {
         .route("/users/{id}/edit", live.view::<users::Users>())
         .route("/health", get(health::health).with_state(state.db.clone()))
         .merge(users_api::routes(state.db.clone(), live.pubsub()))
-        .merge(live.client_routes())
+        .merge(live.client_routes());
+    // The demo listens on loopback by default, so it serves the figures to anyone who can
+    // reach it; a public deployment puts them behind its own auth (docs/security.md).
+    match liveview_core::metrics::install() {
+        Ok(metrics) => app.route("/metrics", metrics.route()),
+        Err(error) => {
+            tracing::warn!(%error, "serving no /metrics");
+            app
+        }
+    }
 }

@@ -54,6 +54,7 @@ mod form;
 mod layout;
 mod lifecycle;
 mod mailbox;
+pub mod metrics;
 mod params;
 pub mod presence;
 mod process;

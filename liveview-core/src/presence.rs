@@ -18,6 +18,7 @@ use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::metrics;
 use crate::pubsub::SharedPubSub;
 
 /// Joins and leaves on a topic since the last diff, by key: each key's metas.
@@ -119,6 +120,7 @@ impl Presence {
             meta: meta.clone(),
         };
         let reference = entry.reference;
+        metrics::presence_tracked();
         self.inner
             .topics
             .entry(topic.to_owned())
@@ -234,6 +236,7 @@ impl Presence {
                 .remove_if(topic, |_, topic| topic.keys.is_empty());
         }
         if let Some(meta) = left {
+            metrics::presence_left();
             self.announce(topic, |diff| {
                 diff.leaves.entry(key.to_owned()).or_default().push(meta)
             });

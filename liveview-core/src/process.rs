@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::endpoint::Endpoint;
 use crate::flash::CLEAR_FLASH;
 use crate::lifecycle::{parse_url, Crash, Mounted};
+use crate::metrics::{self, ErrorKind};
 use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
@@ -70,6 +71,7 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         Ok(session) => session,
         Err(error) => {
             tracing::warn!(%error, "join refused");
+            metrics::error(ErrorKind::RefusedJoin);
             let refusal = ReplyMeta {
                 reload: true,
                 ..ReplyMeta::fatal(error.to_string())
@@ -99,6 +101,7 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         rate,
         bad_frames: 0,
     };
+    let _connected = metrics::view_joined();
     process.serve(join.reference, mailbox, running).await;
 }
 
@@ -114,6 +117,7 @@ async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
             }
             Ok(None) => return None,
             Err(_) => {
+                metrics::error(ErrorKind::JoinTimeout);
                 close(ws, POLICY, "no join frame in time").await;
                 return None;
             }
@@ -132,12 +136,14 @@ async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
                 })
             }
             Ok((reference, _)) => {
+                metrics::error(ErrorKind::BadFrame);
                 let error = ReplyMeta::error("not joined: the first frame must be join");
                 send(ws, protocol::reply(reference, None, &error))
                     .await
                     .ok()?;
             }
             Err(error) => {
+                metrics::error(ErrorKind::BadFrame);
                 let reply = protocol::reply(error.reference, None, &ReplyMeta::error(error.reason));
                 send(ws, reply).await.ok()?;
             }
@@ -164,12 +170,14 @@ async fn frame_text(ws: &mut Wire, endpoint: &Endpoint, message: Message) -> Inc
                 endpoint.config.max_frame_bytes
             );
             tracing::warn!("{reason}");
+            metrics::error(ErrorKind::FrameTooLarge);
             let _ = send(ws, protocol::reply(0, None, &ReplyMeta::error(reason))).await;
             close(ws, TOO_BIG, "frame too large").await;
             Incoming::Done
         }
         Message::Text(text) => Incoming::Text(text),
         Message::Binary(_) => {
+            metrics::error(ErrorKind::BadFrame);
             let error = ReplyMeta::error("malformed frame: binary frames are not supported");
             match send(ws, protocol::reply(0, None, &error)).await {
                 Ok(()) => Incoming::Skip,
@@ -186,6 +194,7 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) {
     let text = error.to_string();
     if text.contains("too long") || text.contains("Space limit") {
         tracing::warn!(%error, "frame too large");
+        metrics::error(ErrorKind::FrameTooLarge);
         let _ = send(
             ws,
             protocol::reply(
@@ -198,9 +207,11 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) {
         close(ws, TOO_BIG, "frame too large").await;
     } else if text.contains("UTF-8") {
         tracing::warn!("closing: a text frame that is not UTF-8");
+        metrics::error(ErrorKind::WebsocketViolation);
         close(ws, INVALID_DATA, "text frame is not valid UTF-8").await;
     } else if text.contains("protocol error") {
         tracing::warn!(error = %for_log(&text), "closing: websocket protocol violation");
+        metrics::error(ErrorKind::WebsocketViolation);
         close(ws, PROTOCOL_ERROR, "websocket protocol violation").await;
     } else {
         tracing::debug!(%error, "socket read failed");
@@ -290,6 +301,7 @@ impl<V: LiveView> Process<V> {
                         idle.as_mut().reset(deadline);
                         continue;
                     }
+                    metrics::error(ErrorKind::IdleTimeout);
                     close(&mut self.ws, GOING_AWAY, "idle timeout: no heartbeat").await;
                     return;
                 }
@@ -306,9 +318,11 @@ impl<V: LiveView> Process<V> {
             }
             Err(error) => {
                 tracing::warn!(reason = %for_log(&error.reason), "bad frame");
+                metrics::error(ErrorKind::BadFrame);
                 self.bad_frames += 1;
                 if self.bad_frames > BAD_FRAME_LIMIT {
                     tracing::warn!("closing a connection that keeps sending bad frames");
+                    metrics::error(ErrorKind::TooManyBadFrames);
                     close(&mut self.ws, POLICY, "too many bad frames").await;
                     return Err(Disconnected);
                 }
@@ -323,13 +337,17 @@ impl<V: LiveView> Process<V> {
                 )
                 .await
             }
-            ClientFrame::Join { .. } => self.refuse(reference, "already joined".into()).await,
+            ClientFrame::Join { .. } => {
+                metrics::error(ErrorKind::BadFrame);
+                self.refuse(reference, "already joined".into()).await
+            }
             ClientFrame::Nav { url } => {
                 // A nav runs handle_params, a render and a diff: it counts like an event.
                 if !self.rate.allow(Instant::now()) {
                     return self.rate_limited(reference).await;
                 }
                 let Some(uri) = parse_url(&url) else {
+                    metrics::error(ErrorKind::BadEvent);
                     return self
                         .refuse(reference, format!("nav: invalid url {url:?}"))
                         .await;
@@ -350,9 +368,11 @@ impl<V: LiveView> Process<V> {
                     Ok(event) => event,
                     Err(error) => {
                         tracing::warn!(error = %for_log(&error.to_string()), "event refused");
+                        metrics::error(ErrorKind::BadEvent);
                         return self.refuse(reference, error.to_string()).await;
                     }
                 };
+                metrics::event();
                 let outcome = self.mounted.handle_event(event).await;
                 self.after(reference, outcome).await
             }
@@ -375,6 +395,7 @@ impl<V: LiveView> Process<V> {
     }
 
     async fn rate_limited(&mut self, reference: u64) -> Result<(), Disconnected> {
+        metrics::error(ErrorKind::RateLimited);
         let reason = format!(
             "rate limited: more than {} events per second",
             self.endpoint.config.events_per_second
@@ -420,6 +441,7 @@ impl<V: LiveView> Process<V> {
             }
         }
         meta.events = std::mem::take(&mut self.mounted.socket.events);
+        let started = Instant::now();
         let title = self.mounted.title()?;
         if title != self.title {
             meta.title.clone_from(&title);
@@ -433,6 +455,7 @@ impl<V: LiveView> Process<V> {
         };
         // The client forgets stream items once merged; so does the process (§4.5).
         self.rendered = rendered.without_stream_items().unwrap_or(rendered);
+        metrics::rendered(started.elapsed());
         Ok(Outgoing { changes, meta })
     }
 }
@@ -457,6 +480,7 @@ impl Outgoing {
 /// rejoins with a fresh mount; other connections are untouched.
 async fn crashed(ws: &mut Wire, reference: u64, crash: &Crash) {
     tracing::error!(reason = %crash, "view crashed");
+    metrics::error(ErrorKind::Crash);
     let fatal = ReplyMeta::fatal("the view crashed; rejoining");
     let _ = send(ws, protocol::reply(reference, None, &fatal)).await;
     close(ws, INTERNAL, "view crashed").await;
@@ -471,11 +495,16 @@ struct Wire {
 }
 
 async fn send(ws: &mut Wire, text: String) -> Result<(), Disconnected> {
+    let bytes = text.len();
     match tokio::time::timeout(ws.write_timeout, ws.socket.send(Message::Text(text.into()))).await {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(())) => {
+            metrics::sent(bytes);
+            Ok(())
+        }
         Ok(Err(_)) => Err(Disconnected),
         Err(_) => {
             tracing::warn!("closing a connection that stopped reading (write timeout)");
+            metrics::error(ErrorKind::WriteTimeout);
             Err(Disconnected)
         }
     }
