@@ -186,6 +186,19 @@ const GAUGES: [(&Key, &str); 2] = [
     (&PRESENCES_KEY, "Presences tracked on this node."),
 ];
 
+/// Handles to the metrics recorded on every event, taken once from the recorder [`install`]
+/// installed. Looking a metric up in the recorder's registry costs about 600 instructions,
+/// a quarter of what the metrics added to a click before these handles; a handle costs an
+/// atomic add.
+#[derive(Debug)]
+struct EveryEvent {
+    events: Counter,
+    sent_bytes: Counter,
+    render_seconds: Histogram,
+}
+
+static EVERY_EVENT: OnceLock<EveryEvent> = OnceLock::new();
+
 const ERRORS_HELP: &str = "Errors by kind: bad frames, refused joins, crashes, rate limits.";
 const RENDER_HELP: &str = "Seconds per render of a connected view, diff and encoding included.";
 
@@ -284,6 +297,11 @@ fn install_prometheus() -> Result<PrometheusHandle, InstallError> {
         }
         recorder.describe_histogram(RENDER_SECONDS.into(), None, RENDER_HELP.into());
     });
+    EVERY_EVENT.get_or_init(|| EveryEvent {
+        events: counter(&EVENTS_KEY),
+        sent_bytes: counter(&SENT_BYTES_KEY),
+        render_seconds: histogram(&RENDER_SECONDS_KEY),
+    });
     Ok(prometheus)
 }
 
@@ -343,18 +361,28 @@ pub(crate) fn view_expired() {
 }
 
 /// An event is handed to the view.
+// Without `install`, these go to whatever recorder the app installed (or none) by key.
 pub(crate) fn event() {
-    counter(&EVENTS_KEY).increment(1);
+    match EVERY_EVENT.get() {
+        Some(every_event) => every_event.events.increment(1),
+        None => counter(&EVENTS_KEY).increment(1),
+    }
 }
 
 /// A render, diff and encoding took `took`.
 pub(crate) fn rendered(took: Duration) {
-    histogram(&RENDER_SECONDS_KEY).record(took.as_secs_f64());
+    match EVERY_EVENT.get() {
+        Some(every_event) => every_event.render_seconds.record(took.as_secs_f64()),
+        None => histogram(&RENDER_SECONDS_KEY).record(took.as_secs_f64()),
+    }
 }
 
 /// A text frame of `bytes` went out.
 pub(crate) fn sent(bytes: usize) {
-    counter(&SENT_BYTES_KEY).increment(bytes as u64);
+    match EVERY_EVENT.get() {
+        Some(every_event) => every_event.sent_bytes.increment(bytes as u64),
+        None => counter(&SENT_BYTES_KEY).increment(bytes as u64),
+    }
 }
 
 /// Something went wrong; `kind` says what. Rare by nature, so the labelled key is built per
