@@ -1,8 +1,9 @@
 //! What an operator sees of the demo: `GET /metrics` in the Prometheus text format, and
 //! one tracing span per connection on every log line its process writes.
 //!
-//! A process has one global metrics recorder, and this file's tests share it. The tests that
-//! read exact figures take [`quiet`] first: one at a time, each starting once the previous
+//! A process has one global metrics recorder (and one tracing call-site cache), and this
+//! file's tests share it. The tests that read exact figures or capture log lines take
+//! [`quiet`] first: one at a time, each starting once the previous
 //! one's views are gone, and each reading counters as differences from its own start.
 
 mod support;
@@ -215,6 +216,11 @@ async fn a_warning_from_a_view_process_names_the_view_and_its_connection_under_r
     // The test's runtime is single-threaded: the server's tasks log on this thread.
     let _default = tracing::subscriber::set_default(subscriber);
     let app = app(LiveConfig::default()).await;
+    // tracing decides once per call site whether anyone listens. Another test's view
+    // creating the span while this subscriber is being added could leave that decision
+    // without it, so no view connects while it is made again.
+    let _quiet = quiet(&app).await;
+    tracing::callsite::rebuild_interest_cache();
     let mut ws = joined_counter(&app).await;
 
     ws.send(Message::text("not json")).await.unwrap();
