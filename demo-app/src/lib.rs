@@ -95,10 +95,12 @@ pub fn live(config: LiveConfig, state: &AppState) -> Live {
         .with_extension(state.cities.clone())
 }
 
-/// The demo's routes on a given `Live`.
+/// The demo's routes on a given `Live`, with `GET /metrics` (Prometheus) when the metrics
+/// recorder could be installed.
 pub fn routes(live: &Live, state: AppState) -> Router {
     // One live session: the nav bar's links move between screens over the same socket.
-    live.routes()
+    let app = live
+        .routes()
         .view::<counter::Counter>("/counter")
         .view::<search::Search>("/search")
         .view::<chat::Chat>("/chat")
@@ -115,5 +117,14 @@ pub fn routes(live: &Live, state: AppState) -> Router {
                 pubsub: live.pubsub(),
             }),
         )
-        .merge(users_api::routes(state.db.clone(), live.pubsub()))
+        .merge(users_api::routes(state.db.clone(), live.pubsub()));
+    // The demo listens on loopback by default, so it serves the figures to anyone who can
+    // reach it; a public deployment puts them behind its own auth (docs/security.md).
+    match liveview_core::metrics::install() {
+        Ok(metrics) => app.route("/metrics", metrics.route()),
+        Err(error) => {
+            tracing::warn!(%error, "serving no /metrics");
+            app
+        }
+    }
 }

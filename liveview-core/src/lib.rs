@@ -60,6 +60,7 @@ mod lifecycle;
 pub mod link;
 mod live_session;
 mod mailbox;
+pub mod metrics;
 mod params;
 pub mod presence;
 mod process;

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::metrics;
 use crate::pubsub::{Delivery, Message, SharedPubSub, Subscriber, SubscriberId};
 use replication::{Body, Change, Envelope, Peers};
 
@@ -176,6 +177,7 @@ impl Presence {
             meta: meta.clone(),
         };
         let reference = entry.reference;
+        metrics::presence_tracked();
         self.insert(topic, key, entry);
         self.replicate(|| {
             Change::Join(replication::Tracked {
@@ -338,6 +340,7 @@ impl Presence {
 
     fn untrack(&self, topic: &str, key: &str, reference: u64) {
         if self.remove(topic, key, &self.inner.node, reference) {
+            metrics::presence_left();
             self.replicate(|| Change::Leave {
                 topic: topic.to_owned(),
                 key: key.to_owned(),

@@ -21,6 +21,7 @@ use crate::endpoint::{Endpoint, Start};
 use crate::flash::{CLEAR_FLASH, FLASH_TOKEN};
 use crate::lifecycle::{parse_url, Crash, Mounted};
 use crate::live_session::Handoff;
+use crate::metrics::{self, ErrorKind};
 use crate::protocol::{self, ClientFrame, ReplyMeta};
 use crate::rate_limit::RateLimit;
 use crate::render::{diff, full, Rendered};
@@ -119,6 +120,7 @@ pub(crate) async fn run<V: LiveView>(ws: WebSocket, endpoint: Arc<Endpoint>, pat
         Ok(verified) => verified,
         Err(error) => {
             tracing::warn!(%error, "join refused");
+            metrics::error(ErrorKind::RefusedJoin);
             let refusal = ReplyMeta {
                 reload: true,
                 ..ReplyMeta::fatal(error.to_string())
@@ -236,6 +238,7 @@ async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
             }
             Ok(None) => return None,
             Err(_) => {
+                metrics::error(ErrorKind::JoinTimeout);
                 close(ws, POLICY, "no join frame in time").await;
                 return None;
             }
@@ -262,12 +265,14 @@ async fn await_join(ws: &mut Wire, endpoint: &Endpoint) -> Option<Join> {
                 })
             }
             Ok((reference, _)) => {
+                metrics::error(ErrorKind::BadFrame);
                 let error = ReplyMeta::error("not joined: the first frame must be join");
                 send(ws, protocol::reply(reference, None, &error))
                     .await
                     .ok()?;
             }
             Err(error) => {
+                metrics::error(ErrorKind::BadFrame);
                 let reply = protocol::reply(error.reference, None, &ReplyMeta::error(error.reason));
                 send(ws, reply).await.ok()?;
             }
@@ -294,12 +299,14 @@ async fn frame_text(ws: &mut Wire, endpoint: &Endpoint, message: Message) -> Inc
                 endpoint.config.max_frame_bytes
             );
             tracing::warn!("{reason}");
+            metrics::error(ErrorKind::FrameTooLarge);
             let _ = send(ws, protocol::reply(0, None, &ReplyMeta::error(reason))).await;
             close(ws, TOO_BIG, "frame too large").await;
             Incoming::Done(Disconnected::Closed)
         }
         Message::Text(text) => Incoming::Text(text),
         Message::Binary(_) => {
+            metrics::error(ErrorKind::BadFrame);
             let error = ReplyMeta::error("malformed frame: binary frames are not supported");
             match send(ws, protocol::reply(0, None, &error)).await {
                 Ok(()) => Incoming::Skip,
@@ -322,6 +329,7 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) -> Disconnected {
     let text = error.to_string();
     if text.contains("too long") || text.contains("Space limit") {
         tracing::warn!(%error, "frame too large");
+        metrics::error(ErrorKind::FrameTooLarge);
         let _ = send(
             ws,
             protocol::reply(
@@ -338,9 +346,11 @@ async fn read_failed(ws: &mut Wire, error: &axum::Error) -> Disconnected {
         return Disconnected::Lost;
     } else if text.contains("UTF-8") {
         tracing::warn!("closing: a text frame that is not UTF-8");
+        metrics::error(ErrorKind::WebsocketViolation);
         close(ws, INVALID_DATA, "text frame is not valid UTF-8").await;
     } else if text.contains("protocol error") {
         tracing::warn!(error = %for_log(&text), "closing: websocket protocol violation");
+        metrics::error(ErrorKind::WebsocketViolation);
         close(ws, PROTOCOL_ERROR, "websocket protocol violation").await;
     } else {
         tracing::debug!(%error, "socket read failed");
@@ -381,10 +391,13 @@ impl<V: LiveView> Process<V> {
         mut running: Running,
     ) -> Option<(Start, Handoff)> {
         let mut reference = join_ref;
+        // The connected-views gauge counts views with a socket: not parked ones.
+        let mut connected = metrics::view_joined();
         loop {
             let detached = self
                 .attached(reference, &mut mailbox, &mut takeovers, &mut running)
                 .await;
+            drop(connected);
             let takeover = match detached {
                 Detached::Ended => return None,
                 Detached::Navigated(to) => return Some(self.hand_over(*to, running)),
@@ -397,6 +410,7 @@ impl<V: LiveView> Process<V> {
                     None => return None,
                 },
             };
+            connected = metrics::view_resumed();
             self.ws = Wire::new(takeover.socket, &self.endpoint);
             reference = takeover.reference;
             if let Err(crash) = self.catch_up(&takeover.url, &mut mailbox).await {
@@ -520,6 +534,7 @@ impl<V: LiveView> Process<V> {
                     }
                     // No heartbeat for this long: the network is gone, not the client's
                     // wish to stay, so the view stays resumable.
+                    metrics::error(ErrorKind::IdleTimeout);
                     close(&mut self.ws, GOING_AWAY, "idle timeout: no heartbeat").await;
                     return Detached::Lost;
                 }
@@ -576,6 +591,7 @@ impl<V: LiveView> Process<V> {
             }
             () = tokio::time::sleep(config.resume_grace) => {
                 tracing::debug!("resume grace period over: the view ends");
+                metrics::view_expired();
                 None
             }
             _ = running.signal.changed() => None,
@@ -635,9 +651,11 @@ impl<V: LiveView> Process<V> {
             }
             Err(error) => {
                 tracing::warn!(reason = %for_log(&error.reason), "bad frame");
+                metrics::error(ErrorKind::BadFrame);
                 self.bad_frames += 1;
                 if self.bad_frames > BAD_FRAME_LIMIT {
                     tracing::warn!("closing a connection that keeps sending bad frames");
+                    metrics::error(ErrorKind::TooManyBadFrames);
                     close(&mut self.ws, POLICY, "too many bad frames").await;
                     return Err(Detached::Ended);
                 }
@@ -686,6 +704,7 @@ impl<V: LiveView> Process<V> {
             return self.rate_limited(reference).await;
         }
         let Some(uri) = parse_url(&url) else {
+            metrics::error(ErrorKind::BadEvent);
             return self
                 .refuse(reference, format!("nav: invalid url {url:?}"))
                 .await;
@@ -732,9 +751,11 @@ impl<V: LiveView> Process<V> {
             Ok(event) => event,
             Err(error) => {
                 tracing::warn!(error = %for_log(&error.to_string()), "event refused");
+                metrics::error(ErrorKind::BadEvent);
                 return self.refuse(reference, error.to_string()).await;
             }
         };
+        metrics::event();
         let outcome = self.mounted.handle_event(event).await;
         self.after(reference, outcome).await
     }
@@ -755,6 +776,7 @@ impl<V: LiveView> Process<V> {
     }
 
     async fn rate_limited(&mut self, reference: u64) -> Result<(), Disconnected> {
+        metrics::error(ErrorKind::RateLimited);
         let reason = format!(
             "rate limited: more than {} events per second",
             self.endpoint.config.events_per_second
@@ -821,6 +843,7 @@ impl<V: LiveView> Process<V> {
             meta.resume = self.ticket.new_token();
             meta.session.clone_from(&self.new_page_token);
         }
+        let started = Instant::now();
         let title = self.mounted.title()?;
         if title != self.title {
             meta.title.clone_from(&title);
@@ -834,6 +857,7 @@ impl<V: LiveView> Process<V> {
         };
         // The client forgets stream items once merged; so does the process (§4.5).
         self.rendered = rendered.without_stream_items().unwrap_or(rendered);
+        metrics::rendered(started.elapsed());
         Ok(Outgoing { changes, meta })
     }
 }
@@ -858,6 +882,7 @@ impl Outgoing {
 /// rejoins with a fresh mount; other connections are untouched.
 async fn crashed(ws: &mut Wire, reference: u64, crash: &Crash) {
     tracing::error!(reason = %crash, "view crashed");
+    metrics::error(ErrorKind::Crash);
     let fatal = ReplyMeta::fatal("the view crashed; rejoining");
     let _ = send(ws, protocol::reply(reference, None, &fatal)).await;
     close(ws, INTERNAL, "view crashed").await;
@@ -881,11 +906,16 @@ impl Wire {
 }
 
 async fn send(ws: &mut Wire, text: String) -> Result<(), Disconnected> {
+    let bytes = text.len();
     match tokio::time::timeout(ws.write_timeout, ws.socket.send(Message::Text(text.into()))).await {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(())) => {
+            metrics::sent(bytes);
+            Ok(())
+        }
         Ok(Err(_)) => Err(Disconnected::Lost),
         Err(_) => {
             tracing::warn!("closing a connection that stopped reading (write timeout)");
+            metrics::error(ErrorKind::WriteTimeout);
             Err(Disconnected::Lost)
         }
     }

@@ -18,6 +18,7 @@ use crate::flash::{FLASH_COOKIE, FLASH_TOKEN};
 use crate::layout::{default_layout, live_container, script_tag, Page};
 use crate::lifecycle::{Crash, Mounted};
 use crate::live_session::Route;
+use crate::metrics::{self, ErrorKind};
 use crate::presence::Presence;
 use crate::process;
 use crate::pubsub::{LocalPubSub, SharedPubSub};
@@ -403,7 +404,8 @@ fn socket<V: LiveView>(
     path_params: Params,
 ) -> Response {
     if let Err(reason) = check_origin(&endpoint.config.allowed_origins, parts) {
-        tracing::warn!(%reason, "websocket refused");
+        tracing::warn!(%reason, view = type_name::<V>(), "websocket refused");
+        metrics::error(ErrorKind::RefusedOrigin);
         return (StatusCode::FORBIDDEN, reason).into_response();
     }
     // The transport's own limit is a backstop; frames between the configured limit and
@@ -420,9 +422,12 @@ fn socket<V: LiveView>(
         .read_buffer_size(512)
         .write_buffer_size(0)
         .on_upgrade(move |ws| {
-            // Every log line of this connection carries the view and a connection id.
+            // Every log line of this connection carries the view and a connection id. The
+            // span is at ERROR level so that it is on whenever any of the process's lines
+            // are: an INFO span would vanish under `RUST_LOG=warn`, taking the view and id
+            // off exactly the warnings an operator needs to follow.
             let span =
-                tracing::info_span!("view", view = type_name::<V>(), id = next_connection_id());
+                tracing::error_span!("view", view = type_name::<V>(), id = next_connection_id());
             process::run::<V>(ws, endpoint, path_params).instrument(span)
         })
 }

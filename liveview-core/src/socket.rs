@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::mpsc::error::TrySendError;
 
+use crate::metrics;
 use crate::presence::{Presence, Tracked};
 use crate::pubsub::{Delivery, SharedPubSub, Subscriber, SubscriberId};
 use crate::{Flash, LiveView, Mailbox};
@@ -115,6 +116,8 @@ impl<V: LiveView> Socket<V> {
         }
         let lag = self.lag.clone();
         let lag_topic: Arc<str> = topic.into();
+        // Delivery runs on the broadcaster's task: the lag is logged in this view's span.
+        let view_span = tracing::Span::current();
         self.pubsub.subscribe(
             topic,
             Subscriber::new(self.id, move |message| {
@@ -124,7 +127,7 @@ impl<V: LiveView> Socket<V> {
                 match sender.try_send(into(value)) {
                     Ok(()) => Delivery::Queued,
                     Err(TrySendError::Full(_)) => {
-                        lag.record(&lag_topic);
+                        lag.record(&lag_topic, &view_span);
                         Delivery::Full
                     }
                     Err(TrySendError::Closed(_)) => Delivery::Closed,
@@ -235,9 +238,14 @@ pub(crate) struct Lag {
 }
 
 impl Lag {
-    fn record(&self, topic: &Arc<str>) {
+    fn record(&self, topic: &Arc<str>, view_span: &tracing::Span) {
+        metrics::pubsub_queue_full();
         if self.missed.fetch_add(1, Ordering::Relaxed) == 0 {
-            tracing::warn!(%topic, "a view's mailbox is full: pubsub messages are being dropped");
+            tracing::warn!(
+                parent: view_span,
+                %topic,
+                "a view's mailbox is full: pubsub messages are being dropped"
+            );
         }
         if let Ok(mut topics) = self.topics.lock() {
             topics.insert(topic.clone());
