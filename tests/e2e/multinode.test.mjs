@@ -117,6 +117,7 @@ describe('a node killed', () => {
 
       await a.kill(); // SIGKILL: node A says no goodbye; only its silence tells node B
       logs.add('e2e', `node A killed; presence timeout ${PRESENCE_TIMEOUT_MS} ms`);
+      await ada.close(); // ada's page would only retry node A from here on
       // The bound is WAIT_MS (10 s), well under the default 15 s timeout: this passes only
       // because LIVEVIEW_PRESENCE_TIMEOUT_MS is honoured.
       await waitForOnline(bob, { present: [B, C], absent: [A] });
