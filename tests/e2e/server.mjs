@@ -310,7 +310,8 @@ class RedisServer {
  * all sharing LIVEVIEW_SECRET (the suite's), one SQLite file and LIVEVIEW_PUBSUB, in one temp
  * dir. `env` goes to every node (e.g. LIVEVIEW_PRESENCE_TIMEOUT_MS). Returns
  * `{ redis, nodes, a, b, logTail(), dispose() }`. The nodes start one after the other, so the
- * first creates and loads the database and the others open it.
+ * first creates and loads the database and the others open it; it resolves once every node's
+ * /health says `redis: connected`.
  */
 export async function startNodes({ count = 2, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'demo-e2e-nodes-'));
@@ -343,7 +344,13 @@ export async function startNodes({ count = 2, env = {} } = {}) {
       }
     }
     const shared = { DATABASE_URL: `sqlite://${join(dir, 'demo.db')}`, LIVEVIEW_PUBSUB: redis.url(), ...env };
-    for (let i = 0; i < count; i++) nodes.push(await startServer({ env: shared, dir }));
+    for (let i = 0; i < count; i++) {
+      const node = await startServer({ env: shared, dir });
+      nodes.push(node);
+      // /health is 200 before the Redis link is up; what a node publishes before then
+      // does not reach the others.
+      await node.waitForPubsub('redis: connected');
+    }
   } catch (e) {
     await cluster.dispose();
     throw e;

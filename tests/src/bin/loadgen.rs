@@ -622,11 +622,28 @@ async fn fanout_nodes(args: &Args) -> Result<Value, String> {
     for (i, mut view) in views.into_iter().enumerate() {
         let arrivals = arrivals.clone();
         tokio::spawn(async move {
-            while let Some(Ok(message)) = view.next().await {
-                if let Message::Text(text) = message {
-                    let text = text.as_str();
-                    if let (true, Some(n)) = (text.starts_with("[0,"), marker_index(text)) {
-                        let _ = arrivals.send((Instant::now(), i, n, text.len()));
+            // Heartbeats as a browser sends them: a 10,000-view run lasts longer than the
+            // 60 s after which the server closes a silent socket.
+            let mut heartbeat = tokio::time::interval(Duration::from_secs(20));
+            let mut reference = 1_000u64;
+            loop {
+                tokio::select! {
+                    message = view.next() => match message {
+                        Some(Ok(Message::Text(text))) => {
+                            let text = text.as_str();
+                            if let (true, Some(n)) = (text.starts_with("[0,"), marker_index(text)) {
+                                let _ = arrivals.send((Instant::now(), i, n, text.len()));
+                            }
+                        }
+                        Some(Ok(_)) => {}
+                        _ => break,
+                    },
+                    _ = heartbeat.tick() => {
+                        reference += 1;
+                        let frame = Message::text(format!("[{reference},\"hb\"]"));
+                        if view.send(frame).await.is_err() {
+                            break;
+                        }
                     }
                 }
             }
