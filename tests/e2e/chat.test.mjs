@@ -5,15 +5,19 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connected, RECONNECT_MS, serverPerSuite, spec, waitForState, WAIT_MS } from './suite.mjs';
-
-const MESSAGE = '#messages[phx-update="stream"] > .message';
-const FORM = 'form#chat-form[phx-submit="send"][phx-change="typing"]';
-const MESSAGE_INPUT = `${FORM} input[name="message"]`;
-const NAME_INPUT = `${FORM} input[name="name"]`;
-const SEND = `${FORM} button[type="submit"]:text-is("Send")`;
-const ERROR = 'p#chat-error';
-const ONLINE = '#online li';
+import { assertNotReloaded, connected, RECONNECT_MS, serverPerSuite, spec, waitForState, WAIT_MS } from './suite.mjs';
+import {
+  ERROR,
+  MESSAGE_INPUT,
+  messages,
+  NAME_INPUT,
+  online,
+  ONLINE,
+  openChat,
+  say,
+  waitForMessage,
+  waitForOnline,
+} from './chat-steps.mjs';
 
 // Every test talks to the same server (and database) as the others in its describe(), so
 // each one uses names and texts of its own: `people('ada', 'bob')` -> ['ada-3', 'bob-3'].
@@ -25,75 +29,7 @@ function people(...names) {
 const said = (what) => `${what} (#${run})`;
 
 // ---------------------------------------------------------------------------------------
-// Steps, written so the tests below read as the spec.
-
-/** Every message the page shows, oldest first. */
-function messages(page) {
-  return page.$$eval(MESSAGE, (els) =>
-    els.map((el) => ({
-      id: el.id,
-      author: el.querySelector('.author')?.textContent.trim(),
-      body: el.querySelector('.body')?.textContent,
-      mine: el.classList.contains('mine'),
-    })),
-  );
-}
-
-/** The names listed as online (the text of each `#online li`, without a tab count). */
-function online(page) {
-  return page.$$eval(ONLINE, (lis) => lis.map((li) => li.firstChild?.textContent.trim()));
-}
-
-/**
- * Waits until the page shows a message by `author` reading exactly `body`; returns it as
- * `{ id, mine, time, count }` (count: how many such messages there are).
- */
-async function waitForMessage(page, { author, body }, timeout = WAIT_MS) {
-  try {
-    const found = await page.waitForFunction(
-      ([sel, author, body]) => {
-        const all = [...document.querySelectorAll(sel)].filter(
-          (m) => m.querySelector('.author')?.textContent.trim() === author && m.querySelector('.body')?.textContent === body,
-        );
-        if (!all.length) return null;
-        const el = all[0];
-        return {
-          id: el.id,
-          mine: el.classList.contains('mine'),
-          time: el.querySelector('time[datetime]')?.getAttribute('datetime') ?? null,
-          count: all.length,
-        };
-      },
-      [MESSAGE, author, body],
-      { timeout, polling: 50 },
-    );
-    return await found.jsonValue();
-  } catch (e) {
-    e.message = `no message ${JSON.stringify({ author, body })} appeared; the page shows ${JSON.stringify(
-      await messages(page).catch(() => '?'),
-    )}: ${e.message}`;
-    throw e;
-  }
-}
-
-/** Waits until every name of `present` is listed as online and none of `absent` is. */
-async function waitForOnline(page, { present = [], absent = [] }, timeout = WAIT_MS) {
-  try {
-    await page.waitForFunction(
-      ([sel, present, absent]) => {
-        const names = [...document.querySelectorAll(sel)].map((li) => li.firstChild?.textContent.trim());
-        return present.every((n) => names.includes(n)) && !absent.some((n) => names.includes(n));
-      },
-      [ONLINE, present, absent],
-      { timeout, polling: 50 },
-    );
-  } catch (e) {
-    e.message = `online should list ${JSON.stringify(present)} and not ${JSON.stringify(absent)}, it lists ${JSON.stringify(
-      await online(page).catch(() => '?'),
-    )}: ${e.message}`;
-    throw e;
-  }
-}
+// Steps, written so the tests below read as the spec (the shared ones: chat-steps.mjs).
 
 /** Waits until `name` is listed once as online, with `×tabs` after it when tabs > 1. */
 async function waitForTabs(page, name, tabs) {
@@ -113,32 +49,6 @@ async function waitForTabs(page, name, tabs) {
     e.message = `online should list ${name} once with ${tabs} tab(s), it shows ${JSON.stringify(shown)}: ${e.message}`;
     throw e;
   }
-}
-
-/** Opens /chat as `name` (through `?name=`), joined, and listed as online in its own page. */
-async function openChat(page, server, name) {
-  await page.goto(server.url(`/chat?name=${encodeURIComponent(name)}`));
-  await connected(page);
-  assert.equal(await page.locator(NAME_INPUT).inputValue(), name, 'the name field holds the name from the URL');
-  await waitForOnline(page, { present: [name] });
-  // Set on this document only: still there later means the page was never reloaded.
-  await page.evaluate(() => (window.__e2eSameDocument = true));
-}
-
-async function assertNotReloaded(page) {
-  assert.equal(await page.evaluate(() => window.__e2eSameDocument), true, 'the page was not reloaded');
-}
-
-/**
- * Types `text` into the message field key by key and sends it with Enter (or, with
- * `{ click: true }`, the Send button).
- */
-async function say(page, text, { click = false } = {}) {
-  const input = page.locator(MESSAGE_INPUT);
-  await input.click();
-  await input.pressSequentially(text);
-  if (click) await page.locator(SEND).click();
-  else await input.press('Enter');
 }
 
 /** Waits until the message field is empty (the server's reply to the send clears it). */

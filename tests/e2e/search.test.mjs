@@ -6,7 +6,7 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connected, serverPerSuite, spec, WAIT_MS } from './suite.mjs';
+import { assertNotReloaded, connected, markDocument, serverPerSuite, spec, WAIT_MS } from './suite.mjs';
 
 const FORM = 'form#search-form[phx-change="search"][phx-submit="search"]';
 const INPUT = `${FORM} input[type="text"][name="query"][phx-debounce="300"]`;
@@ -103,12 +103,7 @@ function assertResults({ results }, { first, word }) {
 async function openSearch(page, server, path = '/search') {
   await page.goto(server.url(path));
   await connected(page);
-  // Set on this document only: still there later means the page was never reloaded.
-  await page.evaluate(() => (window.__e2eSameDocument = true));
-}
-
-async function assertNotReloaded(page) {
-  assert.equal(await page.evaluate(() => window.__e2eSameDocument), true, 'the page was not reloaded');
+  await markDocument(page);
 }
 
 /** The search box's value, caret and focus. */

@@ -4,9 +4,18 @@
 //   server.url('/counter')                       // http://127.0.0.1:PORT/counter
 //   await server.stop();                         // SIGTERM, then SIGKILL after 5 s
 //   await server.restart();                      // same port, same env (same secret)
+//   await server.kill();                         // SIGKILL: no goodbye to anyone
+//   await server.health();                       // GET /health's JSON
+//   await server.waitForPubsub('redis: connected');
+//
+//   const nodes = await startNodes();            // redis-server + two demo-app nodes on it
+//   nodes.a.url('/chat'), nodes.b.url('/chat')   // same secret, SQLite file and LIVEVIEW_PUBSUB
+//   await nodes.redis.restart();                 // redis-server again, on the same port
+//   await nodes.dispose();                       // both nodes, then Redis, then the temp dir
 //
 // The binary comes from $DEMO_APP_BIN, or ../../target/release/demo-app from this folder
-// (build it with `cargo build --release -p demo-app`).
+// (build it with `cargo build --release -p demo-app`); redis-server is the one on the PATH
+// (Debian: apt-get install redis-server).
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -138,6 +147,41 @@ class DemoServer {
     return { forced };
   }
 
+  /** Kills the server (SIGKILL: no shutdown, no goodbye to Redis) and waits until it is gone. */
+  async kill() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+  }
+
+  /** GET /health's JSON (status, database, pubsub, version). */
+  async health() {
+    const res = await fetch(this.url('/health'), { signal: AbortSignal.timeout(2_000) });
+    return res.json();
+  }
+
+  /**
+   * Polls /health until its `pubsub` is `want` (`redis: connected`, `redis: reconnecting`,
+   * ...); fails after `timeoutMs`, saying what it last read.
+   */
+  async waitForPubsub(want, timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer yet';
+    while (Date.now() < deadline) {
+      try {
+        const { pubsub } = await this.health();
+        if (pubsub === want) return;
+        last = pubsub;
+      } catch (e) {
+        last = String(e.cause?.code || e.message);
+      }
+      await sleep(50);
+    }
+    throw new Error(`${this.url('/health')}: pubsub should be ${JSON.stringify(want)} within ${timeoutMs} ms, it is ${JSON.stringify(last)}`);
+  }
+
   /** Stops the server and starts it again on the same port with the same env. */
   async restart() {
     await this.stop();
@@ -165,8 +209,8 @@ class DemoServer {
  * Starts the demo app on a free port. `env` entries override the defaults
  * (HOST, PORT, LIVEVIEW_SECRET, DATABASE_URL, RUST_LOG).
  */
-export async function startServer({ env = {}, port } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'demo-e2e-'));
+export async function startServer({ env = {}, port, dir: shared } = {}) {
+  const dir = shared ?? mkdtempSync(join(tmpdir(), 'demo-e2e-'));
   const chosen = port ?? (await freePort());
   const fullEnv = {
     PATH: process.env.PATH,
@@ -179,7 +223,7 @@ export async function startServer({ env = {}, port } = {}) {
     DATABASE_URL: `sqlite://${join(dir, 'demo.db')}`,
     ...env,
   };
-  const server = new DemoServer({ port: chosen, env: fullEnv, dir, ownsDir: true });
+  const server = new DemoServer({ port: chosen, env: fullEnv, dir, ownsDir: !shared });
   try {
     await server.start();
   } catch (e) {
@@ -187,4 +231,129 @@ export async function startServer({ env = {}, port } = {}) {
     throw e;
   }
   return server;
+}
+
+// ---------------------------------------------------------------------------------------
+// Several nodes: a real redis-server and demo-app processes on it.
+
+const REDIS_READY_MS = 15_000;
+
+/** A redis-server on a free loopback port, without persistence, in `dir`. */
+class RedisServer {
+  constructor(dir) {
+    this.dir = dir;
+    this.port = null;
+    this.proc = null;
+    this.log = [];
+  }
+
+  url() {
+    return `redis://${HOST}:${this.port}`;
+  }
+
+  logTail(n = 20) {
+    return this.log.slice(-n).join('\n');
+  }
+
+  /** Starts on `port` (default: a free one) and resolves once it accepts connections. */
+  async start(port) {
+    this.port = port ?? (await freePort());
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', this.dir, '--logfile', ''],
+      { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc = proc;
+    await new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`redis-server not ready within ${REDIS_READY_MS} ms\n${this.logTail()}`)), REDIS_READY_MS);
+      const done = (f, v) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      let rest = '';
+      proc.stdout.setEncoding('utf8');
+      proc.stdout.on('data', (chunk) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop();
+        for (const line of lines) {
+          this.log.push(`[redis:${this.port}] ${line}`);
+          if (line.includes('Ready to accept connections')) done(ok);
+        }
+      });
+      proc.stderr.resume();
+      proc.on('error', (e) =>
+        done(fail, new Error(e.code === 'ENOENT' ? 'redis-server is not installed: apt-get install -y redis-server' : e.message)),
+      );
+      proc.on('exit', (code, signal) => done(fail, new Error(`redis-server exited (${signal ?? code})\n${this.logTail()}`)));
+    });
+    return this;
+  }
+
+  /** SIGKILL: the nodes lose their connections without a goodbye. */
+  async kill() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await gone;
+  }
+
+  /** Kills it if it runs and starts a fresh one (empty, as after a crash) on the same port. */
+  async restart() {
+    await this.kill();
+    return this.start(this.port);
+  }
+}
+
+/**
+ * Starts a redis-server and `count` demo-app nodes (default two) on it, each on a free port,
+ * all sharing LIVEVIEW_SECRET (the suite's), one SQLite file and LIVEVIEW_PUBSUB, in one temp
+ * dir. `env` goes to every node (e.g. LIVEVIEW_PRESENCE_TIMEOUT_MS). Returns
+ * `{ redis, nodes, a, b, logTail(), dispose() }`. The nodes start one after the other, so the
+ * first creates and loads the database and the others open it; it resolves once every node's
+ * /health says `redis: connected`.
+ */
+export async function startNodes({ count = 2, env = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'demo-e2e-nodes-'));
+  const redis = new RedisServer(dir);
+  const nodes = [];
+  const cluster = {
+    redis,
+    nodes,
+    get a() {
+      return nodes[0];
+    },
+    get b() {
+      return nodes[1];
+    },
+    logTail: (n = 30) => [redis.logTail(10), ...nodes.map((node) => node.logTail(n))].join('\n'),
+    async dispose() {
+      await Promise.all(nodes.map((node) => node.stop()));
+      await redis.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    // A free port can be taken between our look and Redis's bind: then try another.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await redis.start();
+        break;
+      } catch (e) {
+        if (attempt === 5) throw e;
+      }
+    }
+    const shared = { DATABASE_URL: `sqlite://${join(dir, 'demo.db')}`, LIVEVIEW_PUBSUB: redis.url(), ...env };
+    for (let i = 0; i < count; i++) {
+      const node = await startServer({ env: shared, dir });
+      nodes.push(node);
+      // /health is 200 before the Redis link is up; what a node publishes before then
+      // does not reach the others.
+      await node.waitForPubsub('redis: connected');
+    }
+  } catch (e) {
+    await cluster.dispose();
+    throw e;
+  }
+  return cluster;
 }

@@ -13,8 +13,9 @@
 // `after` that closes it (node --test runs each test file in its own process).
 
 import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
 
-import { startServer } from './server.mjs';
+import { startNodes, startServer } from './server.mjs';
 import { launchBrowser, openPage, WAIT_MS } from './browser.mjs';
 
 export { WAIT_MS };
@@ -50,6 +51,21 @@ export function serverPerSuite(options) {
   return () => running;
 }
 
+/**
+ * Starts a redis-server and two demo-app nodes on it (server.mjs `startNodes`) for the
+ * enclosing describe() and stops them after; returns a getter of `{ redis, a, b, ... }`.
+ */
+export function nodesPerSuite(options) {
+  let running = null;
+  before(async () => {
+    running = await startNodes(options);
+  });
+  after(async () => {
+    await running?.dispose();
+  });
+  return () => running;
+}
+
 /** Waits until the live container shows `state` (one of STATES) and no other state class. */
 export async function waitForState(page, state, timeout = WAIT_MS) {
   await page.waitForFunction(
@@ -60,6 +76,16 @@ export async function waitForState(page, state, timeout = WAIT_MS) {
     [MAIN, state, STATES],
     { timeout, polling: 50 },
   );
+}
+
+/** Marks the page's document: still there later means the page was never reloaded. */
+export async function markDocument(page) {
+  await page.evaluate(() => (window.__e2eSameDocument = true));
+}
+
+/** Asserts that the mark `markDocument` set is still there (the page was not reloaded). */
+export async function assertNotReloaded(page, who = 'the page') {
+  assert.equal(await page.evaluate(() => window.__e2eSameDocument), true, `${who} was not reloaded`);
 }
 
 /** Waits until the page's live view is joined (`phx-connected`). */

@@ -6,11 +6,10 @@
 import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connected, serverPerSuite, spec, WAIT_MS } from './suite.mjs';
+import { assertNotReloaded, serverPerSuite, spec, WAIT_MS } from './suite.mjs';
+import { createUser, openUsers, PASSWORD, ROW, ROWS, rows, waitForRow } from './users-steps.mjs';
 
 const LIST = 'section.users';
-const ROWS = 'tbody#users[phx-update="stream"]';
-const ROW = `${ROWS} > tr`;
 const NEW_USER = `${LIST} a[href="/users/new"]:text-is("New User")`;
 const MODAL = '.modal[role="dialog"]';
 const FORM = 'form#user-form[phx-change="validate"][phx-submit="save"]';
@@ -21,8 +20,6 @@ const SEARCH = 'form#user-search input[name="q"]';
 const DETAILS = 'section.user-details';
 const BACKDROP = 'div#user-modal.modal-backdrop';
 const CLOSE = `${MODAL} button.modal-close[aria-label="Close"]`;
-
-const PASSWORD = 'Secret-Password1';
 
 // Every test talks to the same server (and database) as the others in its describe(), so
 // each one uses names of its own: `people('ada', 'bob')` -> two { name, email } of run N.
@@ -36,21 +33,7 @@ function people(...names) {
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 
 // ---------------------------------------------------------------------------------------
-// Steps, written so the tests below read as the spec.
-
-/** Creates a user through `POST /api/users`; returns the stored user (with its id). */
-async function createUser(server, { name, email, password = PASSWORD }) {
-  const res = await fetch(server.url('/api/users'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user: { name, email, password } }),
-  });
-  const body = await res.text();
-  assert.equal(res.status, 201, `POST /api/users ${email}: ${body}`);
-  const { data } = JSON.parse(body);
-  assert.equal(res.headers.get('location'), `/api/users/${data.id}`);
-  return data;
-}
+// Steps, written so the tests below read as the spec (the shared ones: users-steps.mjs).
 
 /** `GET /api/users/<id>`: the stored user, or null (404). */
 async function storedUser(server, id) {
@@ -58,50 +41,6 @@ async function storedUser(server, id) {
   if (res.status === 404) return null;
   assert.equal(res.status, 200, `GET /api/users/${id}`);
   return (await res.json()).data;
-}
-
-/** Opens `path` (default /users), joined, with a marker that only a reload would lose. */
-async function openUsers(page, server, path = '/users') {
-  await page.goto(server.url(path));
-  await connected(page);
-  // Set on this document only: still there later means the page was never reloaded.
-  await page.evaluate(() => (window.__e2eSameDocument = true));
-}
-
-async function assertNotReloaded(page, who = 'the page') {
-  assert.equal(await page.evaluate(() => window.__e2eSameDocument), true, `${who} was not reloaded`);
-}
-
-/** Every row the list shows, in order: { id, name, email, confirmed }. */
-function rows(page) {
-  return page.$$eval(ROW, (trs) =>
-    trs.map((tr) => {
-      const [name, email, confirmed] = [...tr.querySelectorAll('td')].map((td) => td.textContent.trim());
-      return { id: tr.id, name, email, confirmed };
-    }),
-  );
-}
-
-/** Waits until the row `users-<id>` is shown once, with `name` and `email`; returns it. */
-async function waitForRow(page, id, { name, email }) {
-  try {
-    const found = await page.waitForFunction(
-      ([sel, id, name, email]) => {
-        const all = [...document.querySelectorAll(sel)].filter((tr) => tr.id === id);
-        if (all.length !== 1) return null;
-        const [n, e, c] = [...all[0].querySelectorAll('td')].map((td) => td.textContent.trim());
-        return n === name && e === email ? { id, name: n, email: e, confirmed: c } : null;
-      },
-      [ROW, `users-${id}`, name, email],
-      { timeout: WAIT_MS, polling: 50 },
-    );
-    return await found.jsonValue();
-  } catch (e) {
-    e.message = `no row users-${id} ${JSON.stringify({ name, email })}; the list shows ${JSON.stringify(
-      await rows(page).catch(() => '?'),
-    )}: ${e.message}`;
-    throw e;
-  }
 }
 
 /** Waits until the list has no row `users-<id>`. */

@@ -8,6 +8,8 @@
 //! loadgen idle      --url ... --connections 10000 --server-pid PID[,PID...] [--sources 8]
 //! loadgen hold      --url ... --connections 16000 --seconds 110 [--sources 4 --first-source 5]
 //! loadgen fanout    --url .../chat --connections 1000 --messages 100 --server-pid PID
+//! loadgen fanout-nodes --url http://A/chat [--url http://B/chat] --connections 1000
+//!                   --messages 100 --burst 200 [--server-pid PA,PB]
 //! loadgen search-bytes --url .../search
 //! loadgen floor     --requests 20000
 //! loadgen floor-busy --connections 200 --seconds 10
@@ -21,6 +23,13 @@
 //! times how long until the last of the N has its pushed update (the next message waits
 //! for that); it reports delivery times, bytes per delivered update, server CPU per
 //! delivered update (all threads, user + system) and RSS per chat view.
+//!
+//! `fanout-nodes` is the same across two nodes on one Redis: the N views alternate between
+//! the first `--url` (node A, where the sender is) and the second (node B, the far node),
+//! each view joining with its own node's page token. Per message it times the last view on
+//! each node; then one sender sends `--burst` messages back to back (each after the reply
+//! to the last) and it counts broadcasts per second until every view has the last one.
+//! With one `--url` everything is on that node: the same run's single-node figures.
 //!
 //! Output is one JSON object on stdout (figures) so scripts can collect it.
 
@@ -55,6 +64,9 @@ struct Args {
     first_source: u8,
     event: String,
     messages: usize,
+    /// A second `--url`: the far node of `fanout-nodes`.
+    far: Option<(SocketAddr, String)>,
+    burst: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,7 +74,7 @@ fn parse_args() -> Result<Args, String> {
     let mode = it
         .next()
         .ok_or("usage: loadgen roundtrip|busy|idle --url URL [...]")?;
-    let mut url = "http://127.0.0.1:4000/counter".to_string();
+    let url = "http://127.0.0.1:4000/counter".to_string();
     let mut args = Args {
         mode,
         addr: "127.0.0.1:4000".parse().unwrap(),
@@ -75,12 +87,15 @@ fn parse_args() -> Result<Args, String> {
         first_source: 1,
         event: "increment".into(),
         messages: 100,
+        far: None,
+        burst: 200,
     };
+    let mut urls = Vec::new();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         let number = || value.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
-            "--url" => url = value.clone(),
+            "--url" => urls.push(value.clone()),
             "--connections" => args.connections = number()? as usize,
             "--seconds" => args.seconds = number()?,
             "--requests" => args.requests = number()? as usize,
@@ -94,27 +109,39 @@ fn parse_args() -> Result<Args, String> {
             "--first-source" => args.first_source = number()?.clamp(1, 250) as u8,
             "--event" => args.event = value.clone(),
             "--messages" => args.messages = number()? as usize,
+            "--burst" => args.burst = number()? as usize,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
-    let rest = url.strip_prefix("http://").ok_or("--url must be http://")?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    args.addr = authority.parse().map_err(|e| format!("--url host: {e}"))?;
-    args.path = if path.is_empty() {
-        "/".into()
-    } else {
-        path.into()
-    };
-    match args.addr.ip() {
-        IpAddr::V4(ip) if ip.octets()[0] == 127 => {}
-        _ => return Err("only loopback (127.0.0.0/8) targets are allowed".into()),
+    if urls.len() > 2 {
+        return Err("at most two --url (the second is fanout-nodes' far node)".into());
     }
+    let mut targets = urls.iter().map(|u| target(u));
+    if let Some(first) = targets.next() {
+        (args.addr, args.path) = first?;
+    } else {
+        (args.addr, args.path) = target(&url)?;
+    }
+    args.far = targets.next().transpose()?;
     if args.connections > MAX_CONNECTIONS || args.seconds > MAX_SECONDS {
         return Err(format!(
             "bounded: at most {MAX_CONNECTIONS} connections and {MAX_SECONDS} s"
         ));
     }
     Ok(args)
+}
+
+/// An `http://127.x.y.z:PORT/path` URL's address and path; only loopback is allowed.
+fn target(url: &str) -> Result<(SocketAddr, String), String> {
+    let rest = url.strip_prefix("http://").ok_or("--url must be http://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let addr: SocketAddr = authority.parse().map_err(|e| format!("--url host: {e}"))?;
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.octets()[0] == 127 => {}
+        _ => return Err("only loopback (127.0.0.0/8) targets are allowed".into()),
+    }
+    let path = if path.is_empty() { "/" } else { path };
+    Ok((addr, path.into()))
 }
 
 /// The dead render, over a raw HTTP/1.1 request; returns the page's session token.
@@ -144,6 +171,17 @@ async fn http_get(addr: SocketAddr, path: &str) -> Result<String, String> {
 /// Opens a socket from source address 127.0.0.(first_source + i % sources) and joins the
 /// view.
 async fn join(args: &Args, token: &str, i: usize) -> Result<Ws, String> {
+    join_at(args, args.addr, &args.path, token, i).await
+}
+
+/// [`join`] on the server at `addr`, view `path`.
+async fn join_at(
+    args: &Args,
+    addr: SocketAddr,
+    path: &str,
+    token: &str,
+    i: usize,
+) -> Result<Ws, String> {
     let last = (args.first_source as usize + i % args.sources as usize).min(254) as u8;
     let source = Ipv4Addr::new(127, 0, 0, last);
     let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
@@ -151,11 +189,11 @@ async fn join(args: &Args, token: &str, i: usize) -> Result<Ws, String> {
         .bind(SocketAddr::new(source.into(), 0))
         .map_err(|e| format!("bind {source}: {e}"))?;
     let stream = socket
-        .connect(args.addr)
+        .connect(addr)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let url = format!("ws://{}{}?vsn=1", args.addr, args.path);
+    let url = format!("ws://{addr}{path}?vsn=1");
     // tungstenite zero-fills `read_buffer_size` bytes before every read; its 128 KiB default
     // made that `memset` 40 % of this program's CPU, for replies of a few dozen bytes.
     let config = WebSocketConfig::default()
@@ -164,7 +202,7 @@ async fn join(args: &Args, token: &str, i: usize) -> Result<Ws, String> {
     let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
         .await
         .map_err(|e| format!("upgrade: {e}"))?;
-    let page_url = format!("http://{}{}", args.addr, args.path);
+    let page_url = format!("http://{addr}{path}");
     let frame = testing::join_frame(1, token, &page_url);
     ws.send(Message::text(frame))
         .await
@@ -521,10 +559,197 @@ async fn fanout(args: &Args, token: &str) -> Result<Value, String> {
     }))
 }
 
+/// The highest `fanout-<n>` marker in a pushed frame, if any.
+fn marker_index(text: &str) -> Option<usize> {
+    text.match_indices(MARKER)
+        .filter_map(|(at, _)| {
+            let digits: String = text[at + MARKER.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .max()
+}
+
+const MARKER: &str = "fanout-";
+
+/// A pushed update that carried a message: when, on which view, its highest marker, bytes.
+type Arrival = (Instant, usize, usize, usize);
+
+/// Sends message `n` (`fanout-<n>`) from `sender` and waits for the reply.
+async fn send_marked(sender: &mut Ws, n: usize) -> Result<(), String> {
+    let frame =
+        json!([n + 2, "event", "send", {"name": "loadgen", "message": format!("{MARKER}{n}")}]);
+    sender
+        .send(Message::text(frame.to_string()))
+        .await
+        .map_err(|e| e.to_string())?;
+    reply(sender).await.map(drop)
+}
+
+/// N chat views split over two nodes (or all on one), one sender on the first: the time
+/// until the last view on each node has each message, then broadcasts per second.
+async fn fanout_nodes(args: &Args) -> Result<Value, String> {
+    let near = (args.addr, args.path.clone());
+    let nodes: Vec<(SocketAddr, String)> = std::iter::once(near.clone())
+        .chain(args.far.clone())
+        .collect();
+    // Each view joins with a page rendered by its own node, as a browser's would.
+    let mut tokens = Vec::new();
+    for (addr, path) in &nodes {
+        tokens.push(session_token(*addr, path).await?);
+    }
+    let node_of = |i: usize| i % nodes.len();
+    let started = Instant::now();
+    let mut views = Vec::with_capacity(args.connections);
+    for i in 0..args.connections {
+        let (addr, path) = &nodes[node_of(i)];
+        views.push(
+            join_at(args, *addr, path, &tokens[node_of(i)], i)
+                .await
+                .map_err(|e| format!("connection {i}: {e}"))?,
+        );
+        if started.elapsed() > Duration::from_secs(MAX_SECONDS) {
+            return Err(format!("only {i} joined within {MAX_SECONDS} s"));
+        }
+    }
+    let join_seconds = started.elapsed().as_secs_f64();
+    // Let the presence of the joins cross the nodes and the online lists refresh (up to
+    // 250 ms + 200 µs a person after the last join) before measuring.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (arrivals, mut arrived) = tokio::sync::mpsc::unbounded_channel::<Arrival>();
+    for (i, mut view) in views.into_iter().enumerate() {
+        let arrivals = arrivals.clone();
+        tokio::spawn(async move {
+            // Heartbeats as a browser sends them: a 10,000-view run lasts longer than the
+            // 60 s after which the server closes a silent socket.
+            let mut heartbeat = tokio::time::interval(Duration::from_secs(20));
+            let mut reference = 1_000u64;
+            loop {
+                tokio::select! {
+                    message = view.next() => match message {
+                        Some(Ok(Message::Text(text))) => {
+                            let text = text.as_str();
+                            if let (true, Some(n)) = (text.starts_with("[0,"), marker_index(text)) {
+                                let _ = arrivals.send((Instant::now(), i, n, text.len()));
+                            }
+                        }
+                        Some(Ok(_)) => {}
+                        _ => break,
+                    },
+                    _ = heartbeat.tick() => {
+                        reference += 1;
+                        let frame = Message::text(format!("[{reference},\"hb\"]"));
+                        if view.send(frame).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let mut sender = join_at(args, near.0, &near.1, &tokens[0], args.connections).await?;
+    let cpu_before = if args.server_pids.is_empty() {
+        None
+    } else {
+        Some(cpu_seconds(&args.server_pids)?)
+    };
+    // Latency: one message at a time, each after every view has the last.
+    let mut last_on = vec![Vec::with_capacity(args.messages); nodes.len()];
+    let mut last_any = Vec::with_capacity(args.messages);
+    let mut bytes = 0usize;
+    for n in 0..args.messages {
+        let sent = Instant::now();
+        send_marked(&mut sender, n).await?;
+        let mut received = 0;
+        let mut last = vec![sent; nodes.len()];
+        while received < args.connections {
+            let (at, view, index, len) =
+                tokio::time::timeout(Duration::from_secs(30), arrived.recv())
+                    .await
+                    .map_err(|_| {
+                        format!(
+                            "message {n}: only {received} of {} views updated in 30 s",
+                            args.connections
+                        )
+                    })?
+                    .ok_or("the views' readers ended")?;
+            if index == n {
+                received += 1;
+                bytes += len;
+                last[node_of(view)] = last[node_of(view)].max(at);
+            }
+        }
+        for (node, at) in last.iter().enumerate() {
+            last_on[node].push(*at - sent);
+        }
+        last_any.push(*last.iter().max().unwrap_or(&sent) - sent);
+    }
+    let delivered = args.messages * args.connections;
+    let cpu_us_per_update = match cpu_before {
+        Some(before) => json!((cpu_seconds(&args.server_pids)? - before) * 1e6 / delivered as f64),
+        None => Value::Null,
+    };
+    // Throughput: `burst` messages back to back; done when every view has the last one.
+    let first = args.messages;
+    let last_marker = first + args.burst.saturating_sub(1);
+    let burst_started = Instant::now();
+    let mut seen = vec![false; args.connections];
+    let mut done = 0;
+    let sending = async {
+        for n in first..=last_marker {
+            send_marked(&mut sender, n).await?;
+        }
+        Ok::<Instant, String>(Instant::now())
+    };
+    let waiting = async {
+        let deadline = burst_started + Duration::from_secs(MAX_SECONDS);
+        while done < args.connections {
+            let (_, view, index, _) = tokio::time::timeout_at(deadline.into(), arrived.recv())
+                .await
+                .map_err(|_| {
+                    format!(
+                        "burst: {done} of {} views had the last message in {MAX_SECONDS} s",
+                        args.connections
+                    )
+                })?
+                .ok_or("the views' readers ended")?;
+            if index >= last_marker && !seen[view] {
+                seen[view] = true;
+                done += 1;
+            }
+        }
+        Ok::<Instant, String>(Instant::now())
+    };
+    let (sent_all, all_had) = tokio::try_join!(sending, waiting)?;
+    let burst_seconds = (all_had - burst_started).as_secs_f64();
+    let mut figures = json!({
+        "mode": "fanout-nodes",
+        "nodes": nodes.len(),
+        "connections": args.connections,
+        "messages": args.messages,
+        "join_seconds": join_seconds,
+        "last_view_updated": percentiles(last_any),
+        "bytes_per_delivered_update": bytes as f64 / delivered as f64,
+        "server_cpu_us_per_delivered_update": cpu_us_per_update,
+        "burst": args.burst,
+        "burst_send_seconds": (sent_all - burst_started).as_secs_f64(),
+        "burst_all_views_seconds": burst_seconds,
+        "broadcasts_per_second": args.burst as f64 / burst_seconds,
+    });
+    let names = ["near", "far"];
+    for (node, samples) in last_on.into_iter().enumerate() {
+        figures[format!("last_{}_view_updated", names[node])] = percentiles(samples);
+    }
+    Ok(figures)
+}
+
 async fn run(args: Args) -> Result<Value, String> {
     match args.mode.as_str() {
         "floor" => return floor(args.requests).await,
         "floor-busy" => return floor_busy(args.connections, args.seconds).await,
+        "fanout-nodes" => return fanout_nodes(&args).await,
         _ => {}
     }
     let token = session_token(args.addr, &args.path).await?;
@@ -590,7 +815,7 @@ async fn run(args: Args) -> Result<Value, String> {
         "fanout" => fanout(&args, &token).await,
         "search-bytes" => search_bytes(&args, &token).await,
         other => Err(format!(
-            "unknown mode {other:?}: roundtrip, busy, idle, hold, fanout, search-bytes, floor or floor-busy"
+            "unknown mode {other:?}: roundtrip, busy, idle, hold, fanout, fanout-nodes, search-bytes, floor or floor-busy"
         )),
     }
 }
