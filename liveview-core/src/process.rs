@@ -716,20 +716,14 @@ impl<V: LiveView> Process<V> {
                     navigate: Some(url),
                     ..ReplyMeta::default()
                 };
-                send(&mut self.ws, protocol::reply(reference, None, &go)).await
+                return send(&mut self.ws, protocol::reply(reference, None, &go)).await;
             }
-            Destination::ThisView(path_params) => {
-                self.mounted.set_path_params(path_params);
-                self.url = location(&uri);
-                let outcome = self.mounted.handle_params(&uri).await;
-                self.after(reference, outcome).await
-            }
-            Destination::Unrouted => {
-                self.url = location(&uri);
-                let outcome = self.mounted.handle_params(&uri).await;
-                self.after(reference, outcome).await
-            }
+            Destination::ThisView(path_params) => self.mounted.set_path_params(path_params),
+            Destination::Unrouted => {}
         }
+        self.url = location(&uri);
+        let outcome = self.mounted.handle_params(&uri).await;
+        self.after(reference, outcome).await
     }
 
     /// A user event from a binding.

@@ -69,6 +69,14 @@ async function waitForHealth(server, timeoutMs) {
   throw new Error(`demo-app did not answer /health within ${timeoutMs} ms (last: ${last})\n${server.logTail()}`);
 }
 
+/** SIGKILL to `proc` if it still runs (no shutdown, no goodbye), and waits until it is gone. */
+async function killProcess(proc) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGKILL');
+  await gone;
+}
+
 class DemoServer {
   constructor({ port, env, dir, ownsDir }) {
     this.port = port;
@@ -149,11 +157,7 @@ class DemoServer {
 
   /** Kills the server (SIGKILL: no shutdown, no goodbye to Redis) and waits until it is gone. */
   async kill() {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGKILL');
-    await gone;
+    await killProcess(this.proc);
   }
 
   /** GET /health's JSON (status, database, pubsub, version). */
@@ -291,11 +295,7 @@ class RedisServer {
 
   /** SIGKILL: the nodes lose their connections without a goodbye. */
   async kill() {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGKILL');
-    await gone;
+    await killProcess(this.proc);
   }
 
   /** Kills it if it runs and starts a fresh one (empty, as after a crash) on the same port. */
